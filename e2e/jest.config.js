@@ -1,0 +1,10 @@
+module.exports = {
+  displayName: 'e2e',
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }],
+  },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testMatch: ['<rootDir>/**/*.spec.ts'],
+  testTimeout: 600000,
+};

@@ -1,0 +1,194 @@
+import {
+  Document,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Node,
+  type Tags,
+} from 'yaml';
+
+/**
+ * CloudFormation intrinsic functions that have a YAML short form, mapped to
+ * the key of their long form. Source: the "Intrinsic function reference" of
+ * the AWS CloudFormation User Guide.
+ */
+export const SHORT_FORM_TAGS: Record<string, string> = {
+  '!Ref': 'Ref',
+  '!Condition': 'Condition',
+  '!And': 'Fn::And',
+  '!Base64': 'Fn::Base64',
+  '!Cidr': 'Fn::Cidr',
+  '!Equals': 'Fn::Equals',
+  '!FindInMap': 'Fn::FindInMap',
+  '!ForEach': 'Fn::ForEach',
+  '!GetAtt': 'Fn::GetAtt',
+  '!GetAZs': 'Fn::GetAZs',
+  '!If': 'Fn::If',
+  '!ImportValue': 'Fn::ImportValue',
+  '!Join': 'Fn::Join',
+  '!Length': 'Fn::Length',
+  '!Not': 'Fn::Not',
+  '!Or': 'Fn::Or',
+  '!Select': 'Fn::Select',
+  '!Split': 'Fn::Split',
+  '!Sub': 'Fn::Sub',
+  '!ToJsonString': 'Fn::ToJsonString',
+  '!Transform': 'Fn::Transform',
+};
+
+/**
+ * The short-form tags for the `yaml` parser. Every tag accepts a scalar, a
+ * sequence and a mapping and keeps its node unchanged: the tag stays on the
+ * node, so the source can be rewritten byte for byte and `toCfnValue` turns
+ * it into the long form.
+ */
+export const CFN_YAML_TAGS: Tags = Object.keys(SHORT_FORM_TAGS).flatMap(
+  (tag) => [
+    { tag, identify: () => false, resolve: (value: string) => value },
+    { tag, collection: 'seq' as const, identify: () => false },
+    { tag, collection: 'map' as const, identify: () => false },
+  ],
+);
+
+export type TemplateFormat = 'yaml' | 'json';
+
+/** A parsed CloudFormation or SAM template with its source text. */
+export interface ParsedTemplate {
+  /** File name used in messages, usually workspace-relative. */
+  source: string;
+  format: TemplateFormat;
+  text: string;
+  /** The YAML document; JSON is parsed as YAML too, so offsets work for both. */
+  document: Document.Parsed;
+  lineCounter: LineCounter;
+  /** Plain value with short forms turned into their long form (`{ "Fn::Sub": ... }`). */
+  value: unknown;
+}
+
+/** A template that could not be parsed, with the position of the first error. */
+export class TemplateParseError extends Error {
+  override name = 'TemplateParseError';
+
+  constructor(
+    readonly source: string,
+    readonly line: number,
+    readonly column: number,
+    readonly reason: string,
+  ) {
+    super(`${source}:${line}:${column}: ${reason}`);
+  }
+}
+
+/** Chooses the format by file extension: `.json` is JSON, anything else YAML. */
+export function templateFormatOf(fileName: string): TemplateFormat {
+  return fileName.toLowerCase().endsWith('.json') ? 'json' : 'yaml';
+}
+
+/**
+ * Parses a template. JSON is a subset of YAML 1.2, so both go through the
+ * same parser and every node keeps its source range.
+ */
+export function parseTemplate(text: string, source: string): ParsedTemplate {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(stripBom(text), {
+    customTags: CFN_YAML_TAGS,
+    lineCounter,
+    keepSourceTokens: false,
+    uniqueKeys: true,
+    prettyErrors: false,
+  });
+  const firstError = document.errors[0];
+  if (firstError) {
+    const position = lineCounter.linePos(firstError.pos[0]);
+    throw new TemplateParseError(
+      source,
+      position.line,
+      position.col,
+      firstError.message.split('\n')[0],
+    );
+  }
+  return {
+    source,
+    format: templateFormatOf(source),
+    text,
+    document,
+    lineCounter,
+    value: toCfnValue(document.contents),
+  };
+}
+
+/** Removes a UTF-8 byte order mark; offsets in the parsed document then start after it. */
+function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
+}
+
+/**
+ * Converts a parsed node to a plain value, turning short-form tags into the
+ * long form: `!Ref X` becomes `{ Ref: 'X' }`, `!GetAtt A.B` becomes
+ * `{ 'Fn::GetAtt': ['A', 'B'] }`.
+ */
+export function toCfnValue(node: unknown): unknown {
+  const plain = toPlainValue(node);
+  const tag = (node as Node | null)?.tag;
+  const longForm = tag ? SHORT_FORM_TAGS[tag] : undefined;
+  if (!longForm) {
+    return plain;
+  }
+  if (longForm === 'Fn::GetAtt' && typeof plain === 'string') {
+    const dot = plain.indexOf('.');
+    return { [longForm]: [plain.slice(0, dot), plain.slice(dot + 1)] };
+  }
+  return { [longForm]: plain };
+}
+
+function toPlainValue(node: unknown): unknown {
+  if (isMap(node)) {
+    const result: Record<string, unknown> = {};
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      result[key] = toCfnValue(pair.value);
+    }
+    return result;
+  }
+  if (isSeq(node)) {
+    return node.items.map((item) => toCfnValue(item));
+  }
+  if (isScalar(node)) {
+    return node.value;
+  }
+  return node ?? null;
+}
+
+/** Returns the 1-based line and column of an offset in the template text. */
+export function positionOf(
+  template: ParsedTemplate,
+  offset: number,
+): { line: number; column: number } {
+  const { line, col } = template.lineCounter.linePos(offset);
+  return { line, column: col };
+}
+
+/** Resources of a template as `[logicalId, resource]` pairs. */
+export function resourcesOf(
+  value: unknown,
+): Array<[string, { Type?: string; Properties?: Record<string, unknown> }]> {
+  const resources = (value as { Resources?: unknown } | null)?.Resources;
+  if (typeof resources !== 'object' || resources === null) {
+    return [];
+  }
+  return Object.entries(resources as Record<string, never>);
+}
+
+/** True when a parsed value looks like a CloudFormation or SAM template. */
+export function isCloudFormationTemplate(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return false;
+  }
+  const template = value as Record<string, unknown>;
+  return (
+    'AWSTemplateFormatVersion' in template ||
+    (typeof template.Resources === 'object' && template.Resources !== null)
+  );
+}
