@@ -50,6 +50,13 @@ export interface LayerConfig {
   description?: string;
   /** Options passed through to `pip install`. */
   pip?: LayerPipOptions;
+  /**
+   * Requirements installed without their dependencies (`pip install
+   * --no-deps`), by distribution name, such as `["sosw", "bson"]`. Each must
+   * also be listed in the requirements file.
+   * @default []
+   */
+  noDependencies?: string[];
 }
 
 export interface LayerPipOptions {

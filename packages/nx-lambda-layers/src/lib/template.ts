@@ -147,7 +147,9 @@ function toPlainValue(node: unknown): unknown {
   if (isMap(node)) {
     const result: Record<string, unknown> = {};
     for (const pair of node.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      const key = isScalar(pair.key)
+        ? String(pair.key.value)
+        : String(pair.key);
       result[key] = toCfnValue(pair.value);
     }
     return result;

@@ -1,0 +1,73 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { devNull, tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+
+export const WORKSPACE_ROOT = resolve(__dirname, '../..');
+
+const NOT_COPIED = new Set(['node_modules', 'dist', '.nx', '.git', 'tmp', 'coverage']);
+
+/**
+ * Copies this workspace (without its build output, caches and git history)
+ * to a new temporary git repository whose `main` holds one commit, and links
+ * the installed node_modules into it.
+ */
+export function copyWorkspaceToGitRepo(): string {
+  const root = mkdtempSync(join(tmpdir(), 'nxll-e2e-'));
+  cpSync(WORKSPACE_ROOT, root, {
+    recursive: true,
+    filter: (source) => !NOT_COPIED.has(basename(source)),
+  });
+  symlinkSync(join(WORKSPACE_ROOT, 'node_modules'), join(root, 'node_modules'));
+  git(root, ['init', '-q', '-b', 'main']);
+  git(root, ['add', '-A']);
+  git(root, ['commit', '-q', '-m', 'Initial workspace']);
+  return root;
+}
+
+export function git(cwd: string, args: string[]): string {
+  return execFileSync(
+    'git',
+    ['-c', 'user.name=e2e', '-c', 'user.email=e2e@example.invalid', ...args],
+    { cwd, encoding: 'utf8' },
+  );
+}
+
+export function removeWorkspace(root: string): void {
+  rmSync(root, { recursive: true, force: true });
+}
+
+export interface NxRun {
+  status: number | null;
+  output: string;
+}
+
+/**
+ * Runs the real nx CLI in `cwd` without the daemon, with pip isolated from
+ * the machine's configuration and AWS pointed at `awsEnv`.
+ */
+export function runNx(
+  cwd: string,
+  args: string[],
+  awsEnv: Record<string, string>,
+): NxRun {
+  const result = spawnSync(
+    join(cwd, 'node_modules', '.bin', 'nx'),
+    [...args, '--output-style=static'],
+    {
+      cwd,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        ...awsEnv,
+        AWS_PROFILE: '',
+        NX_DAEMON: 'false',
+        NX_NO_CLOUD: 'true',
+        NX_TUI: 'false',
+        PIP_CONFIG_FILE: devNull,
+      },
+      timeout: 300_000,
+    },
+  );
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}

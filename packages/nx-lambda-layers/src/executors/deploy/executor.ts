@@ -1,0 +1,51 @@
+import { join } from 'node:path';
+import { type ExecutorContext, logger } from '@nx/devkit';
+import {
+  type AwsClientsFactory,
+  createAwsClients,
+} from '../../lib/aws/clients';
+import { describeFailure } from '../../lib/aws/errors';
+import { deployStack } from '../../lib/deploy/deploy';
+import { loadDeployInput } from '../../lib/deploy/input';
+import { DEPLOY_RESULT_FILE } from '../../lib/deploy/report';
+import { layerOutputDir } from '../../lib/manifest';
+import { writeJsonFile } from '../../lib/publish/json-file';
+import type { DeployExecutorSchema } from './schema';
+
+/**
+ * Deploys the project's stack and writes `dist/<projectRoot>/deploy-result.json`.
+ */
+export default async function deployExecutor(
+  options: DeployExecutorSchema,
+  context: ExecutorContext,
+  createClients: AwsClientsFactory = createAwsClients,
+): Promise<{ success: boolean }> {
+  const projectRoot = projectRootOf(context);
+  try {
+    const input = loadDeployInput(context.root, projectRoot, options);
+    const clients = await createClients({
+      region: input.settings.region,
+      profile: input.settings.profile,
+    });
+    const result = await deployStack(input, clients);
+
+    const resultFile = join(layerOutputDir(projectRoot), DEPLOY_RESULT_FILE);
+    await writeJsonFile(join(context.root, resultFile), result);
+    logger.info(`deploy result in ${resultFile}`);
+    return { success: result.success };
+  } catch (error) {
+    logger.error(`deploy failed for ${projectRoot}: ${describeFailure(error)}`);
+    return { success: false };
+  }
+}
+
+function projectRootOf(context: ExecutorContext): string {
+  const name = context.projectName;
+  const project = name
+    ? context.projectsConfigurations.projects[name]
+    : undefined;
+  if (!project) {
+    throw new Error(`project ${name} not found in the workspace`);
+  }
+  return project.root;
+}

@@ -1,0 +1,24 @@
+export interface DeployExecutorSchema {
+  /** Template path, relative to the workspace root. @default template.yaml in the project */
+  template?: string;
+  /** Stack name. @default stack_name in samconfig.toml */
+  stackName?: string;
+  /** AWS region. @default region in samconfig.toml, then AWS_REGION */
+  region?: string;
+  /** Named AWS profile. @default profile in samconfig.toml, then AWS_PROFILE */
+  profile?: string;
+  /** @default ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'] */
+  capabilities?: string[];
+  /** Template parameter values by name, over samconfig.toml's. */
+  parameterOverrides?: Record<string, string | number | boolean>;
+  /** Bucket for packaged code and large templates. */
+  s3Bucket?: string;
+  /** Key prefix in the bucket. */
+  s3Prefix?: string;
+  /** Use (and create) the workspace's artifact bucket. @default false */
+  resolveS3?: boolean;
+  /** samconfig.toml environment. @default 'default' */
+  configEnv?: string;
+  /** Create the change set without executing it. @default false */
+  noExecuteChangeset?: boolean;
+}

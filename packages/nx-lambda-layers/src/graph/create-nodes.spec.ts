@@ -1,0 +1,292 @@
+import { logger, type CreateNodesContext } from '@nx/devkit';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { minimatch } from 'minimatch';
+import { buildTargets, createNodesV2, selectProjectFiles } from './create-nodes';
+import { normalizeOptions, type LambdaLayersPluginOptions } from './options';
+
+const LAYER_JSON = JSON.stringify({
+  layerName: 'sosw',
+  ssmParameter: '/lambda-layers/sosw/arn',
+  pip: { findLinks: ['./tools/wheels', 'https://example.invalid/wheels'] },
+});
+
+const TEMPLATE = `AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+`;
+
+describe('createNodesV2', () => {
+  let workspaceRoot: string;
+  let context: CreateNodesContext;
+
+  beforeEach(() => {
+    workspaceRoot = mkdtempSync(join(tmpdir(), 'create-nodes-'));
+    context = { nxJsonConfiguration: {}, workspaceRoot };
+  });
+
+  afterEach(() => {
+    rmSync(workspaceRoot, { recursive: true, force: true });
+    jest.restoreAllMocks();
+  });
+
+  function write(files: Record<string, string>): string[] {
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(join(workspaceRoot, dirname(file)), { recursive: true });
+      writeFileSync(join(workspaceRoot, file), text);
+    }
+    return Object.keys(files);
+  }
+
+  async function run(files: string[], options?: LambdaLayersPluginOptions) {
+    const [pattern, createNodes] = createNodesV2;
+    const matched = files.filter((file) => minimatch(file, pattern));
+    const results = await createNodes(matched, options, context);
+    return Object.assign(
+      {},
+      ...results.map(([, result]) => result.projects ?? {}),
+    );
+  }
+
+  it('infers a layer project', async () => {
+    const files = write({ 'apps/sosw-layer/layer.json': LAYER_JSON });
+
+    const projects = await run(files);
+
+    expect(projects).toEqual({
+      'apps/sosw-layer': {
+        name: 'sosw-layer',
+        targets: {
+          build: {
+            executor: 'nx-lambda-layers:build-layer',
+            cache: true,
+            inputs: [
+              '{projectRoot}/**/*',
+              '{workspaceRoot}/tools/wheels/**/*',
+              { env: 'SOURCE_DATE_EPOCH' },
+              { externalDependencies: [] },
+            ],
+            outputs: ['{workspaceRoot}/dist/{projectRoot}'],
+            metadata: { description: expect.stringContaining('layer sosw') },
+          },
+          publish: {
+            executor: 'nx-lambda-layers:publish-layer',
+            dependsOn: ['build'],
+            cache: false,
+            metadata: { description: expect.stringContaining('layer sosw') },
+          },
+        },
+      },
+    });
+  });
+
+  it('infers a stack project with samconfig.toml', async () => {
+    const files = write({
+      'apps/orders/template.yaml': TEMPLATE,
+      'apps/orders/samconfig.toml':
+        '[default.deploy.parameters]\nstack_name = "orders-api"\nregion = "eu-west-1"\n',
+      'apps/orders/package.json': '{"name": "@acme/orders"}',
+    });
+
+    const projects = await run(files);
+
+    expect(projects).toEqual({
+      'apps/orders': {
+        targets: {
+          deploy: {
+            executor: 'nx-lambda-layers:deploy',
+            options: {
+              template: '{projectRoot}/template.yaml',
+              stackName: 'orders-api',
+              region: 'eu-west-1',
+            },
+            dependsOn: ['^publish'],
+            cache: false,
+            metadata: { description: expect.stringContaining('template.yaml') },
+          },
+        },
+      },
+    });
+  });
+
+  it('stack name defaults to the project name', async () => {
+    const files = write({ 'apps/billing/template.json': '{"Resources": {}}' });
+
+    const projects = await run(files);
+
+    expect(projects['apps/billing'].name).toBe('billing');
+    expect(projects['apps/billing'].targets.deploy.options).toEqual({
+      template: '{projectRoot}/template.json',
+      stackName: '{projectName}',
+    });
+  });
+
+  it('reads another config environment', async () => {
+    const files = write({
+      'apps/orders/template.yml': TEMPLATE,
+      'apps/orders/samconfig.toml':
+        '[default.deploy.parameters]\nstack_name = "dev"\n[prod.deploy.parameters]\nstack_name = "prod"\n',
+    });
+
+    const projects = await run(files, { configEnv: 'prod' });
+
+    expect(projects['apps/orders'].targets.deploy.options.stackName).toBe(
+      'prod',
+    );
+  });
+
+  it('project.json keeps its own name', async () => {
+    const files = write({
+      'apps/sosw-layer/layer.json': LAYER_JSON,
+      'apps/sosw-layer/project.json': '{"name": "layer-of-sosw"}',
+    });
+
+    const projects = await run(files);
+
+    expect(projects['apps/sosw-layer']).toBeDefined();
+    expect(projects['apps/sosw-layer'].name).toBeUndefined();
+  });
+
+  it('layer.json wins over a template', async () => {
+    const files = write({
+      'apps/sosw-layer/layer.json': LAYER_JSON,
+      'apps/sosw-layer/template.yaml': TEMPLATE,
+    });
+
+    const projects = await run(files);
+
+    expect(Object.keys(projects['apps/sosw-layer'].targets)).toEqual([
+      'build',
+      'publish',
+    ]);
+  });
+
+  it('skips YAML that is not a template', async () => {
+    const files = write({
+      'apps/web/template.yaml': 'title: a page template\n',
+      'apps/web/other.yaml': TEMPLATE,
+    });
+
+    expect(await run(files)).toEqual({});
+  });
+
+  it('renames and removes targets', async () => {
+    const files = write({
+      'apps/sosw-layer/layer.json': LAYER_JSON,
+      'apps/orders/stack.yaml': TEMPLATE,
+    });
+
+    const projects = await run(files, {
+      buildTargetName: false,
+      publishTargetName: 'release',
+      deployTargetName: 'ship',
+      templateFileNames: ['stack.yaml'],
+    });
+
+    expect(projects['apps/sosw-layer'].targets).toEqual({
+      release: expect.objectContaining({ dependsOn: [] }),
+    });
+    expect(projects['apps/orders'].targets.ship.dependsOn).toEqual([
+      '^release',
+    ]);
+  });
+
+  it('reports a broken template once and keeps the project', async () => {
+    const error = jest.spyOn(logger, 'error').mockImplementation(() => {});
+    const files = write({
+      'apps/broken/template.yaml': 'Resources:\n  Fn: [unclosed\n',
+    });
+
+    const first = await run(files);
+    await run(files, { configEnv: 'other' });
+
+    expect(first['apps/broken'].targets.deploy).toBeDefined();
+    expect(error).toHaveBeenCalledTimes(1);
+    expect(error.mock.calls[0][0]).toMatch(
+      /^Invalid template apps\/broken\/template\.yaml:\d+:\d+: /,
+    );
+  });
+
+  it('reports an invalid layer.json and keeps the project', async () => {
+    const error = jest.spyOn(logger, 'error').mockImplementation(() => {});
+    const files = write({ 'apps/bad-layer/layer.json': '{"layerName": "x"}' });
+
+    const projects = await run(files);
+
+    expect(projects['apps/bad-layer'].targets.build).toBeDefined();
+    expect(error).toHaveBeenCalledWith(
+      expect.stringContaining('apps/bad-layer/layer.json: missing ssmParameter'),
+    );
+  });
+
+  it('reports an invalid samconfig.toml and keeps the project', async () => {
+    const error = jest.spyOn(logger, 'error').mockImplementation(() => {});
+    const files = write({
+      'apps/orders/template.yaml': TEMPLATE,
+      'apps/orders/samconfig.toml': '[default.deploy.parameters\n',
+    });
+
+    const projects = await run(files);
+
+    expect(projects['apps/orders'].targets.deploy.options.stackName).toBe(
+      '{projectName}',
+    );
+    expect(error).toHaveBeenCalledWith(
+      expect.stringMatching(/^apps\/orders\/samconfig\.toml:1:\d+: invalid TOML/),
+    );
+  });
+
+  it('returns cached projects for unchanged files', async () => {
+    const files = write({ 'apps/sosw-layer/layer.json': LAYER_JSON });
+
+    const first = await run(files);
+    const second = await run(files);
+    write({
+      'apps/sosw-layer/layer.json': JSON.stringify({
+        layerName: 'sosw',
+        ssmParameter: '/x',
+      }),
+    });
+    const third = await run(files);
+
+    expect(second['apps/sosw-layer']).toBe(first['apps/sosw-layer']);
+    expect(third['apps/sosw-layer'].targets.build.inputs).not.toContain(
+      '{workspaceRoot}/tools/wheels/**/*',
+    );
+  });
+});
+
+describe('selectProjectFiles', () => {
+  it('keeps one file per folder', () => {
+    const selected = selectProjectFiles(
+      [
+        'a/template.json',
+        'a/template.yaml',
+        'b/layer.json',
+        'b/template.yaml',
+        'c/package.json',
+        'template.yml',
+      ],
+      ['template.yaml', 'template.yml', 'template.json'],
+    );
+
+    expect(selected).toEqual(['a/template.yaml', 'b/layer.json', 'template.yml']);
+  });
+});
+
+describe('buildTargets', () => {
+  it('gives every target a description', () => {
+    const options = normalizeOptions({});
+    const targets = {
+      ...buildTargets({ kind: 'layer', findLinks: [] }, 'l', options),
+      ...buildTargets({ kind: 'stack', templateFile: 't.yaml' }, 's', options),
+    };
+
+    expect(Object.keys(targets)).toEqual(['build', 'publish', 'deploy']);
+    for (const target of Object.values(targets)) {
+      expect(target.metadata?.description).toEqual(expect.any(String));
+    }
+  });
+});

@@ -1,0 +1,64 @@
+/** The fields every AWS SDK v3 service error carries. */
+interface AwsServiceError extends Error {
+  $fault: 'client' | 'server';
+  $metadata: { httpStatusCode?: number; requestId?: string };
+}
+
+/** True for an error returned by an AWS service through SDK v3. */
+export function isAwsServiceError(error: unknown): error is AwsServiceError {
+  return (
+    error instanceof Error &&
+    '$metadata' in error &&
+    '$fault' in error &&
+    typeof error.$metadata === 'object'
+  );
+}
+
+/**
+ * Formats an error for the log of a failed executor run: the AWS error name,
+ * message and request id for a service error, the message for any other.
+ * Programming errors (TypeError, ReferenceError, RangeError) are rethrown so
+ * their stack trace stays visible.
+ */
+export function describeFailure(error: unknown): string {
+  if (
+    error instanceof TypeError ||
+    error instanceof ReferenceError ||
+    error instanceof RangeError
+  ) {
+    throw error;
+  }
+  if (isAwsServiceError(error)) {
+    const { requestId, httpStatusCode } = error.$metadata;
+    const details = [
+      httpStatusCode ? `HTTP ${httpStatusCode}` : undefined,
+      requestId ? `request id ${requestId}` : undefined,
+    ].filter(Boolean);
+    const suffix = details.length ? ` (${details.join(', ')})` : '';
+    return `AWS ${error.name}: ${error.message}${suffix}`;
+  }
+  const body = unparsedResponseBody(error);
+  if (body !== undefined) {
+    return `AWS returned a response the SDK could not parse: ${body}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Longest response body quoted in a message, in characters. */
+const MAX_BODY_CHARS = 1_000;
+
+/**
+ * Returns the raw body of a response the SDK failed to deserialize (it keeps
+ * it in `$responseBodyText`). The local emulator sends such bodies, for
+ * example a JSON error to an XML protocol call.
+ */
+function unparsedResponseBody(error: unknown): string | undefined {
+  const text = (error as { $responseBodyText?: unknown } | null)
+    ?.$responseBodyText;
+  if (typeof text !== 'string' || text === '') {
+    return undefined;
+  }
+  return text.length > MAX_BODY_CHARS
+    ? `${text.slice(0, MAX_BODY_CHARS)}...`
+    : text;
+}

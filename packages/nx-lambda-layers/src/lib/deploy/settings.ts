@@ -1,0 +1,90 @@
+import type { SamDeployConfig } from '../samconfig';
+
+/** Capabilities sent when neither the options nor samconfig.toml name any. */
+export const DEFAULT_CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'];
+
+/** Deploy options as the executor receives them; all optional. */
+export interface DeployOptions {
+  stackName?: string;
+  region?: string;
+  profile?: string;
+  capabilities?: string[];
+  parameterOverrides?: Record<string, string | number | boolean>;
+  s3Bucket?: string;
+  s3Prefix?: string;
+  resolveS3?: boolean;
+  noExecuteChangeset?: boolean;
+}
+
+/** Deploy settings after merging samconfig.toml and the options. */
+export interface DeploySettings {
+  stackName: string;
+  region?: string;
+  profile?: string;
+  capabilities: string[];
+  parameterOverrides: Record<string, string>;
+  s3Bucket?: string;
+  s3Prefix?: string;
+  resolveS3: boolean;
+  noExecuteChangeset: boolean;
+  tags: Record<string, string>;
+  roleArn?: string;
+  notificationArns: string[];
+}
+
+/**
+ * Merges the deploy settings: samconfig.toml is the base and each option
+ * that is set overrides it; parameter overrides merge key by key.
+ * `CAPABILITY_AUTO_EXPAND` is added when the template has a `Transform`,
+ * because CloudFormation rejects a change set of such a template without
+ * it. `source` names the samconfig file in errors.
+ */
+export function mergeDeploySettings(
+  samConfig: SamDeployConfig | undefined,
+  options: DeployOptions,
+  hasTransform: boolean,
+  source: string,
+): DeploySettings {
+  const stackName = options.stackName ?? samConfig?.stackName;
+  if (!stackName) {
+    throw new Error(
+      'stack name is not set; set the `stackName` option or `stack_name` ' +
+        `in ${source}`,
+    );
+  }
+  const capabilities = [
+    ...(options.capabilities ??
+      samConfig?.capabilities ??
+      DEFAULT_CAPABILITIES),
+  ];
+  if (hasTransform && !capabilities.includes('CAPABILITY_AUTO_EXPAND')) {
+    capabilities.push('CAPABILITY_AUTO_EXPAND');
+  }
+
+  return {
+    stackName,
+    region: options.region ?? samConfig?.region,
+    profile: options.profile ?? samConfig?.profile,
+    capabilities,
+    parameterOverrides: {
+      ...samConfig?.parameterOverrides,
+      ...stringValues(options.parameterOverrides ?? {}),
+    },
+    s3Bucket: options.s3Bucket ?? samConfig?.s3Bucket,
+    s3Prefix: options.s3Prefix ?? samConfig?.s3Prefix,
+    resolveS3: options.resolveS3 ?? samConfig?.resolveS3 ?? false,
+    noExecuteChangeset: options.noExecuteChangeset ?? false,
+    tags: samConfig?.tags ?? {},
+    roleArn: samConfig?.roleArn,
+    notificationArns: samConfig?.notificationArns ?? [],
+  };
+}
+
+/** CloudFormation parameter values are strings; JSON options may be numbers. */
+function stringValues(
+  values: Record<string, string | number | boolean>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(values).map(([key, value]) => [key, String(value)]),
+  );
+}

@@ -1,0 +1,427 @@
+import { isAlias, isMap, isScalar, isSeq, type Node, type Scalar } from 'yaml';
+import {
+  intrinsicOf,
+  mapValue,
+  staticString,
+  subTemplateOf,
+  type IntrinsicCall,
+} from './cfn-nodes';
+import type { LayerConfig } from './layer-config';
+import { scalarRangeToSource } from './scalar-range';
+import { positionOf, type ParsedTemplate } from './template';
+
+/**
+ * How a template refers to a layer:
+ * - `ssm-parameter`: a parameter of type `AWS::SSM::Parameter::Value<String>`
+ *   whose value is the layer's SSM parameter name;
+ * - `resolve-ssm`: a `{{resolve:ssm:NAME}}` or `{{resolve:ssm:NAME:VERSION}}`
+ *   dynamic reference to that SSM parameter;
+ * - `arn`: a layer version ARN, literal or built with `Fn::Sub`/`Fn::Join`;
+ * - `import-value`: `Fn::ImportValue` of the layer's export name.
+ */
+export type LayerReferenceKind =
+  'ssm-parameter' | 'resolve-ssm' | 'arn' | 'import-value';
+
+/** One place in a template that refers to a layer of the workspace. */
+export interface LayerReference {
+  layerName: string;
+  kind: LayerReferenceKind;
+  /** File name of the template, as given to `parseTemplate`. */
+  source: string;
+  /** 1-based line and column where the reference starts. */
+  line: number;
+  column: number;
+  /**
+   * Logical ID of the resource, parameter or output that contains the
+   * reference; undefined in other sections such as SAM `Globals`.
+   */
+  logicalId?: string;
+  /** Template parameter name, for `ssm-parameter` references. */
+  parameterName?: string;
+  /**
+   * Layer version of an `arn` reference (`'placeholder'` for the layer's
+   * placeholder token), or the SSM parameter version of a `resolve-ssm`
+   * reference. Undefined when the template gives none or computes it.
+   */
+  version?: number | 'placeholder';
+  /**
+   * Offsets `[start, end)` of the version token in `template.text`, so
+   * `text.slice(start, end)` is the token exactly as written. Set with
+   * `version`, unless the token is written with YAML or JSON escapes.
+   */
+  versionRange?: [number, number];
+}
+
+const SSM_PARAMETER_TYPE = 'AWS::SSM::Parameter::Value<String>';
+const SECTIONS_WITH_LOGICAL_IDS = new Set([
+  'Resources',
+  'Parameters',
+  'Outputs',
+]);
+
+/** A `${...}` variable of `Fn::Sub`; also stands for computed `Fn::Join` parts. */
+const VARIABLE = String.raw`\$\{[^}]*\}`;
+
+/**
+ * Matches `arn:<partition>:lambda:<region>:<account>:layer:<name>:<version>`.
+ * Group 1 is the layer name, group 2 the version token. With `variables`,
+ * partition, region, account and version may be `${...}`.
+ */
+function layerArnPattern(variables: boolean): RegExp {
+  const variable = variables ? `|${VARIABLE}` : '';
+  return new RegExp(
+    `arn:(?:aws[a-z-]*${variable}):lambda:(?:[a-z0-9-]+${variable}):` +
+      `(?:\\d{12}${variable}):layer:([A-Za-z0-9_-]+):(\\w+${variable})` +
+      '(?![\\w-])',
+    'g',
+  );
+}
+
+const RESOLVE_SSM_PATTERN = /\{\{resolve:ssm:([^:}\s]+)(?::(\d+))?\}\}/g;
+
+/** A string scanned for references: the value of one scalar or a joined list. */
+interface ScannedString {
+  text: string;
+  /** Pieces of `text` and the scalars they come from; computed parts have none. */
+  spans: Array<{ start: number; end: number; node?: Scalar }>;
+  /** True inside `Fn::Sub` and `Fn::Join`, where `${...}` stands for a value. */
+  variables: boolean;
+  /** Node whose position is reported when a match cannot be mapped to a scalar. */
+  container: Node;
+}
+
+interface Scan {
+  template: ParsedTemplate;
+  byName: Map<string, LayerConfig>;
+  bySsmParameter: Map<string, LayerConfig>;
+  byExportName: Map<string, LayerConfig>;
+  references: LayerReference[];
+}
+
+/**
+ * Finds every reference to one of `layers` in a parsed template, in source
+ * order. `parameterOverrides` (for example from samconfig.toml) replace
+ * parameter defaults when matching SSM parameter names. An ARN of a layer
+ * that is not in `layers`, and a `Ref` to a layer version resource of the
+ * same template, yield nothing.
+ */
+export function findLayerReferences(
+  template: ParsedTemplate,
+  layers: LayerConfig[],
+  parameterOverrides: Record<string, string> = {},
+): LayerReference[] {
+  const scan: Scan = {
+    template,
+    byName: new Map(layers.map((layer) => [layer.layerName, layer])),
+    bySsmParameter: new Map(layers.map((layer) => [layer.ssmParameter, layer])),
+    byExportName: new Map(layers.map((layer) => [layer.exportName, layer])),
+    references: [],
+  };
+
+  findSsmParameters(scan, parameterOverrides);
+  walk(scan, template.document.contents, []);
+
+  return scan.references.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/** Adds parameters of an SSM type whose value names a layer's SSM parameter. */
+function findSsmParameters(
+  scan: Scan,
+  overrides: Record<string, string>,
+): void {
+  const parameters = mapValue(scan.template.document.contents, 'Parameters');
+  if (!isMap(parameters)) {
+    return;
+  }
+  for (const pair of parameters.items) {
+    const name = String(isScalar(pair.key) ? pair.key.value : pair.key);
+    const type = mapValue(pair.value, 'Type');
+    if (!isScalar(type) || String(type.value).trim() !== SSM_PARAMETER_TYPE) {
+      continue;
+    }
+    const defaultNode = mapValue(pair.value, 'Default');
+    const value = overrides[name] ?? staticString(defaultNode);
+    const layer = value ? scan.bySsmParameter.get(value) : undefined;
+    if (layer) {
+      const node = (defaultNode ?? pair.key) as Node;
+      scan.references.push({
+        ...baseReference(scan, layer, 'ssm-parameter', node.range?.[0] ?? 0),
+        logicalId: name,
+        parameterName: name,
+      });
+    }
+  }
+}
+
+function walk(scan: Scan, node: unknown, path: string[]): void {
+  if (!node || isAlias(node)) {
+    return;
+  }
+  const intrinsic = intrinsicOf(node as Node);
+  if (intrinsic) {
+    scanIntrinsic(scan, intrinsic, path);
+  } else {
+    walkContents(scan, node as Node, path);
+  }
+}
+
+/** Walks a node without looking at its tag. */
+function walkContents(scan: Scan, node: Node, path: string[]): void {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : '';
+      walk(scan, pair.value, [...path, key]);
+    }
+  } else if (isSeq(node)) {
+    node.items.forEach((item, index) => {
+      walk(scan, item, [...path, String(index)]);
+    });
+  } else if (isScalar(node) && typeof node.value === 'string') {
+    scanString(scan, scalarString(node, false), path);
+  }
+}
+
+/**
+ * Walks the argument of an intrinsic function. A short-form argument is
+ * the tagged node itself, so its tag is not looked at again.
+ */
+function walkArgument(scan: Scan, intrinsic: IntrinsicCall, path: string[]) {
+  const { argument } = intrinsic;
+  if (argument !== intrinsic.node) {
+    walk(scan, argument, path);
+    return;
+  }
+  const longForm = intrinsicOf(argument, true);
+  if (longForm) {
+    scanIntrinsic(scan, longForm, path);
+  } else {
+    walkContents(scan, argument, path);
+  }
+}
+
+function scanIntrinsic(scan: Scan, intrinsic: IntrinsicCall, path: string[]) {
+  const { argument } = intrinsic;
+  if (intrinsic.name === 'Fn::Sub') {
+    const sub = subTemplateOf(argument);
+    if (sub) {
+      scanString(scan, scalarString(sub, true), path);
+    }
+    walkChildren(scan, argument, path, sub);
+  } else if (intrinsic.name === 'Fn::Join') {
+    scanJoin(scan, intrinsic, path);
+  } else if (intrinsic.name === 'Fn::ImportValue') {
+    scanImportValue(scan, intrinsic, path);
+  } else if (intrinsic.name !== 'Ref') {
+    walkArgument(scan, intrinsic, path);
+  }
+}
+
+/** Walks the children of an intrinsic's argument, except `skip`. */
+function walkChildren(scan: Scan, argument: Node, path: string[], skip?: Node) {
+  if (isSeq(argument) || isMap(argument)) {
+    const items = isSeq(argument)
+      ? argument.items
+      : argument.items.map((pair) => pair.value);
+    for (const item of items) {
+      if (item !== skip) walk(scan, item, path);
+    }
+  }
+}
+
+/**
+ * Scans `Fn::Join [delimiter, [parts]]` as one string. A `Ref` part
+ * becomes `${Name}` and other computed parts `${}`, so pseudo parameters
+ * can stand for the partition, region and account of an ARN.
+ */
+function scanJoin(scan: Scan, intrinsic: IntrinsicCall, path: string[]) {
+  const [delimiterNode, list] = isSeq(intrinsic.argument)
+    ? intrinsic.argument.items
+    : [];
+  if (!isSeq(list)) {
+    walkChildren(scan, intrinsic.argument, path);
+    return;
+  }
+  const delimiter = isScalar(delimiterNode) ? String(delimiterNode.value) : '';
+  const joined: ScannedString = {
+    text: '',
+    spans: [],
+    variables: true,
+    container: intrinsic.node,
+  };
+  list.items.forEach((item, index) => {
+    if (index > 0) joined.text += delimiter;
+    appendJoinPart(scan, joined, item as Node, path);
+  });
+  scanString(scan, joined, path);
+}
+
+function appendJoinPart(
+  scan: Scan,
+  joined: ScannedString,
+  item: Node,
+  path: string[],
+) {
+  const intrinsic = intrinsicOf(item);
+  const sub =
+    intrinsic?.name === 'Fn::Sub' && subTemplateOf(intrinsic.argument);
+  let text: string;
+  let node: Scalar | undefined;
+
+  if (isScalar(item) && !intrinsic && item.value !== null) {
+    text = String(item.value);
+    node = item;
+  } else if (intrinsic?.name === 'Ref' && isScalar(intrinsic.argument)) {
+    text = `\${${String(intrinsic.argument.value)}}`;
+  } else if (sub) {
+    text = sub.value as string;
+    node = sub;
+    walkChildren(scan, intrinsic.argument, path, sub);
+  } else {
+    text = '${}';
+    walk(scan, item, path);
+  }
+  const start = joined.text.length;
+  joined.text += text;
+  joined.spans.push({ start, end: joined.text.length, node });
+}
+
+function scanImportValue(
+  scan: Scan,
+  importValue: IntrinsicCall,
+  path: string[],
+) {
+  const { argument } = importValue;
+  const inner = intrinsicOf(argument, argument === importValue.node);
+  const nameNode =
+    inner?.name === 'Fn::Sub' ? subTemplateOf(inner.argument) : argument;
+  const name =
+    !inner || inner.name === 'Fn::Sub' ? staticString(nameNode) : undefined;
+  const layer = name ? scan.byExportName.get(name) : undefined;
+
+  if (layer && nameNode) {
+    scan.references.push({
+      ...baseReference(scan, layer, 'import-value', nameNode.range?.[0] ?? 0),
+      ...logicalIdOf(path),
+    });
+  } else {
+    walkArgument(scan, importValue, path);
+  }
+}
+
+function scalarString(node: Scalar, variables: boolean): ScannedString {
+  const text = String(node.value);
+  return {
+    text,
+    spans: [{ start: 0, end: text.length, node }],
+    variables,
+    container: node,
+  };
+}
+
+/** Adds the layer ARNs and SSM dynamic references found in one string. */
+function scanString(scan: Scan, scanned: ScannedString, path: string[]) {
+  for (const match of scanned.text.matchAll(
+    layerArnPattern(scanned.variables),
+  )) {
+    const layer = scan.byName.get(match[1]);
+    if (layer) {
+      const token = match[2];
+      const version = /^\d+$/.test(token)
+        ? Number(token)
+        : token === layer.placeholder
+          ? ('placeholder' as const)
+          : undefined;
+      addStringReference(scan, scanned, path, layer, 'arn', match, version);
+    }
+  }
+  for (const match of scanned.text.matchAll(RESOLVE_SSM_PATTERN)) {
+    const layer = scan.bySsmParameter.get(match[1]);
+    if (layer) {
+      const version = match[2] === undefined ? undefined : Number(match[2]);
+      addStringReference(
+        scan,
+        scanned,
+        path,
+        layer,
+        'resolve-ssm',
+        match,
+        version,
+      );
+    }
+  }
+}
+
+/** Adds a reference whose version token, if any, is group 2 of `match`. */
+function addStringReference(
+  scan: Scan,
+  scanned: ScannedString,
+  path: string[],
+  layer: LayerConfig,
+  kind: LayerReferenceKind,
+  match: RegExpMatchArray,
+  version: number | 'placeholder' | undefined,
+) {
+  const start = match.index ?? 0;
+  const end = start + match[0].length;
+  const tokenEnd = end - (kind === 'resolve-ssm' ? 2 : 0);
+  const tokenStart = tokenEnd - (match[2]?.length ?? 0);
+  const versionRange =
+    version === undefined
+      ? undefined
+      : mapToSource(scan.template, scanned, tokenStart, tokenEnd);
+  const versionFields = {
+    ...(version === undefined ? {} : { version }),
+    ...(versionRange ? { versionRange } : {}),
+  };
+  const offset =
+    mapToSource(scan.template, scanned, start, start)?.[0] ??
+    scanned.container.range?.[0] ??
+    0;
+
+  scan.references.push({
+    ...baseReference(scan, layer, kind, offset),
+    ...logicalIdOf(path),
+    ...versionFields,
+  });
+}
+
+/** Maps `[start, end)` of a scanned string to offsets in the template text. */
+function mapToSource(
+  template: ParsedTemplate,
+  scanned: ScannedString,
+  start: number,
+  end: number,
+): [number, number] | undefined {
+  const span = scanned.spans.find(
+    (candidate) => candidate.start <= start && end <= candidate.end,
+  );
+  if (!span?.node) {
+    return undefined;
+  }
+  return scalarRangeToSource(
+    template.text,
+    span.node,
+    start - span.start,
+    end - span.start,
+  );
+}
+
+function baseReference(
+  scan: Scan,
+  layer: LayerConfig,
+  kind: LayerReferenceKind,
+  offset: number,
+): LayerReference {
+  return {
+    layerName: layer.layerName,
+    kind,
+    source: scan.template.source,
+    ...positionOf(scan.template, offset),
+  };
+}
+
+function logicalIdOf(path: string[]): { logicalId?: string } {
+  return SECTIONS_WITH_LOGICAL_IDS.has(path[0]) && path[1] !== undefined
+    ? { logicalId: path[1] }
+    : {};
+}

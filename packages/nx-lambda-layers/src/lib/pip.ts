@@ -1,0 +1,256 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { LayerPipOptions } from './layer-config';
+
+/** Options of one `pip install` run. */
+export interface PipInstallOptions {
+  /**
+   * Working folder of pip; relative paths in requirement lines resolve from it.
+   */
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Receives each line pip writes to stdout or stderr, as it is written. */
+  onOutput: (line: string) => void;
+}
+
+/** Exit status and combined stdout and stderr of a pip run. */
+export interface PipRunResult {
+  /** Exit code, or null when a signal ended pip. */
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  output: string;
+}
+
+/** Runs `pip install`; tests and callers with another Python pass their own. */
+export interface PipClient {
+  /** Runs `pip install` with `args` (the arguments after `install`). */
+  install(args: string[], options: PipInstallOptions): Promise<PipRunResult>;
+}
+
+/**
+ * Returns a client that runs `<python> -m pip install`. It rejects only when
+ * the interpreter cannot be started, and resolves a failed install with its
+ * exit code.
+ */
+export function createPipClient(python = 'python3'): PipClient {
+  return {
+    install: (args, options) =>
+      runProcess(python, ['-m', 'pip', 'install', ...args], options),
+  };
+}
+
+function runProcess(
+  command: string,
+  args: string[],
+  options: PipInstallOptions,
+): Promise<PipRunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const lines: string[] = [];
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        lines.push(line);
+        options.onOutput(line);
+      });
+    }
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        new Error(
+          `cannot run ${command}: ${error.code === 'ENOENT' ? 'not found' : error.message}; ` +
+            'install Python 3 or set the `python` option to the interpreter path',
+        ),
+      );
+    });
+    child.on('close', (exitCode, signal) => {
+      resolvePromise({ exitCode, signal, output: lines.join('\n') });
+    });
+  });
+}
+
+/** Inputs of the `pip install` command line of a layer build. */
+export interface PipArgsInput {
+  /** Absolute folder pip installs into (`--target`). */
+  target: string;
+  /** Absolute path of the requirements file (`-r`). */
+  requirementsFile: string;
+  /** Adds `--no-deps`. */
+  noDependencies?: boolean;
+  pip?: LayerPipOptions;
+  /** Folder that relative `findLinks` paths resolve from. */
+  workspaceRoot: string;
+}
+
+/** Returns the arguments after `pip install` for one run of a layer build. */
+export function pipInstallArgs(input: PipArgsInput): string[] {
+  const pip = input.pip ?? {};
+  const args = [
+    '--target',
+    input.target,
+    '--no-compile',
+    '--disable-pip-version-check',
+    '--no-input',
+    '--upgrade',
+  ];
+  if (input.noDependencies) {
+    args.push('--no-deps');
+  }
+  args.push('-r', input.requirementsFile);
+  if (pip.noIndex) {
+    args.push('--no-index');
+  }
+  for (const link of pip.findLinks ?? []) {
+    args.push('--find-links', resolveLink(link, input.workspaceRoot));
+  }
+  if (pip.indexUrl) {
+    args.push('--index-url', pip.indexUrl);
+  }
+  for (const url of pip.extraIndexUrls ?? []) {
+    args.push('--extra-index-url', url);
+  }
+  return args;
+}
+
+function resolveLink(link: string, workspaceRoot: string): string {
+  return /^[a-z][a-z0-9+.-]*:/i.test(link)
+    ? link
+    : resolve(workspaceRoot, link);
+}
+
+/** A failed `pip install`, with pip's output. */
+export class PipInstallError extends Error {
+  override name = 'PipInstallError';
+
+  constructor(
+    message: string,
+    readonly result: PipRunResult,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Runs one `pip install` and throws a PipInstallError that explains the
+ * failure when pip exits with an error. `configSource` names the file where
+ * pip options are set, for the error message.
+ */
+export async function runPipInstall(
+  client: PipClient,
+  args: string[],
+  options: PipInstallOptions & { configSource: string },
+): Promise<PipRunResult> {
+  const result = await client.install(args, options);
+  if (result.exitCode !== 0) {
+    throw new PipInstallError(
+      describePipFailure(result, args, options.configSource),
+      result,
+    );
+  }
+  return result;
+}
+
+const NOT_FOUND_PATTERNS = [
+  /No matching distribution found for (\S+)/g,
+  /Could not find a version that satisfies the requirement (\S+)/g,
+];
+/** Messages of pip 23 and its urllib3 when an index or link cannot be reached. */
+const NETWORK_ERRORS = [
+  'NewConnectionError',
+  'Max retries exceeded',
+  'Failed to establish a new connection',
+  'Temporary failure in name resolution',
+  'Could not fetch URL',
+  'ConnectTimeout',
+  'ReadTimeout',
+  'Network is unreachable',
+];
+
+/**
+ * Returns the error message for a failed pip run, from its output and
+ * arguments.
+ */
+export function describePipFailure(
+  result: PipRunResult,
+  args: string[],
+  configSource: string,
+): string {
+  const status =
+    result.exitCode === null
+      ? `was stopped by ${result.signal}`
+      : `failed with exit code ${result.exitCode}`;
+  if (/No module named pip/.test(result.output)) {
+    return (
+      `pip install ${status}: pip is not installed for this Python; ` +
+      'install it (python3 -m ensurepip) or set the `python` option'
+    );
+  }
+  const missing = notFoundRequirements(result.output);
+  const networkFailed = NETWORK_ERRORS.some((text) =>
+    result.output.includes(text),
+  );
+  if (missing.length === 0 && !networkFailed) {
+    const errors = result.output
+      .split('\n')
+      .filter((line) => line.startsWith('ERROR:'));
+    const detail =
+      errors.length > 0 ? errors.join(' ') : lastLine(result.output);
+    return `pip install ${status}: ${detail}`;
+  }
+  const what =
+    missing.length > 0
+      ? `could not find a distribution for ${missing.join(', ')}`
+      : 'could not reach a package index';
+  const unreachable =
+    missing.length > 0 && networkFailed ? ' and could not reach an index' : '';
+  return (
+    `pip install ${status}: pip ${what}${unreachable} ` +
+    `(looked in ${pipSources(result.output, args)}); set pip.indexUrl or ` +
+    `pip.findLinks in ${configSource} to a source that has the packages, ` +
+    'or check the network'
+  );
+}
+
+function notFoundRequirements(output: string): string[] {
+  const names = new Set<string>();
+  for (const pattern of NOT_FOUND_PATTERNS) {
+    for (const match of output.matchAll(pattern)) {
+      names.add(match[1]);
+    }
+  }
+  return [...names];
+}
+
+/**
+ * Returns the indexes and links pip searched, from its output or else its
+ * arguments.
+ */
+function pipSources(output: string, args: string[]): string {
+  const sources: string[] = [];
+  const indexes = /^Looking in indexes: (.+)$/m.exec(output)?.[1];
+  const links = /^Looking in links: (.+)$/m.exec(output)?.[1];
+  if (args.includes('--no-index')) {
+    sources.push('no index (--no-index)');
+  } else if (indexes) {
+    sources.push(`indexes ${indexes}`);
+  } else {
+    sources.push(
+      "pip's default index (https://pypi.org/simple unless pip configuration sets another)",
+    );
+  }
+  const argLinks = args.filter(
+    (_, index) => args[index - 1] === '--find-links',
+  );
+  if (links || argLinks.length > 0) {
+    sources.push(`links ${links ?? argLinks.join(', ')}`);
+  }
+  return sources.join(' and ');
+}
+
+function lastLine(output: string): string {
+  const lines = output.trim().split('\n');
+  return lines[lines.length - 1] || 'pip wrote no output';
+}

@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  LAYER_MANIFEST_FILE,
+  LAYER_ZIP_FILE,
+  layerOutputDir,
+  type LayerManifest,
+} from '../manifest';
+
+/** The build output that publish-layer uploads. */
+export interface LayerArtifacts {
+  manifest: LayerManifest;
+  zip: Buffer;
+  /** Workspace-relative path of the zip, for messages. */
+  zipPath: string;
+}
+
+/** Build output that is missing, unreadable or inconsistent. */
+export class LayerArtifactsError extends Error {
+  override name = 'LayerArtifactsError';
+}
+
+/**
+ * Reads `dist/<projectRoot>/layer.manifest.json` and the zip it names, and
+ * checks the zip's SHA-256 against the manifest.
+ */
+export function readLayerArtifacts(
+  workspaceRoot: string,
+  projectRoot: string,
+): LayerArtifacts {
+  const outputDir = layerOutputDir(projectRoot);
+  const manifestPath = join(outputDir, LAYER_MANIFEST_FILE);
+  const manifest = parseManifest(
+    readBuildOutput(workspaceRoot, manifestPath).toString('utf8'),
+    manifestPath,
+  );
+  const zipPath = join(outputDir, manifest.zipFile || LAYER_ZIP_FILE);
+  const zip = readBuildOutput(workspaceRoot, zipPath);
+
+  checkZipHash(zip, manifest, zipPath);
+  return { manifest, zip, zipPath };
+}
+
+/** Parses a manifest's text and checks the fields publishing relies on. */
+export function parseManifest(text: string, source: string): LayerManifest {
+  let manifest: Partial<LayerManifest>;
+  try {
+    manifest = JSON.parse(text) as Partial<LayerManifest>;
+  } catch (error) {
+    throw new LayerArtifactsError(
+      `${source} is not valid JSON (${(error as Error).message}); ` +
+        'run the build target again',
+    );
+  }
+  for (const field of ['layerName', 'sha256', 'sha256Base64'] as const) {
+    if (typeof manifest[field] !== 'string' || manifest[field] === '') {
+      throw new LayerArtifactsError(
+        `${source} has no ${field}; run the build target again`,
+      );
+    }
+  }
+  return manifest as LayerManifest;
+}
+
+/** Throws when the zip bytes do not have the SHA-256 the manifest records. */
+export function checkZipHash(
+  zip: Buffer,
+  manifest: LayerManifest,
+  zipPath: string,
+): void {
+  const digest = createHash('sha256').update(zip).digest();
+  const hex = digest.toString('hex');
+  const base64 = digest.toString('base64');
+  if (hex !== manifest.sha256 || base64 !== manifest.sha256Base64) {
+    throw new LayerArtifactsError(
+      `${zipPath} has SHA-256 ${hex}, but ${LAYER_MANIFEST_FILE} records ` +
+        `${manifest.sha256} (base64 ${manifest.sha256Base64}). The zip ` +
+        'changed after the build, so run the build target again',
+    );
+  }
+}
+
+function readBuildOutput(workspaceRoot: string, relativePath: string): Buffer {
+  const path = join(workspaceRoot, relativePath);
+  if (!existsSync(path)) {
+    throw new LayerArtifactsError(
+      `${relativePath} not found; run the build target of the layer ` +
+        'project first (for example `nx run <project>:build`)',
+    );
+  }
+  return readFileSync(path);
+}
