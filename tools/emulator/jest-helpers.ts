@@ -83,9 +83,11 @@ export function captureLogs(): string[] {
   beforeEach(() => {
     lines.length = 0;
     for (const level of ['info', 'warn', 'error'] as const) {
-      const spy = jest.spyOn(logger, level).mockImplementation((...args: unknown[]) => {
-        lines.push(`${level}: ${args.map(String).join(' ')}`);
-      });
+      const spy = jest
+        .spyOn(logger, level)
+        .mockImplementation((...args: unknown[]) => {
+          lines.push(`${level}: ${args.map(String).join(' ')}`);
+        });
       spies.push(spy);
     }
   });

@@ -19,7 +19,7 @@ const WORKSPACE: Record<string, string> = {
     layerName: 'sosw',
     ssmParameter: '/lambda-layers/sosw/arn',
   }),
-  // A layer project's own template defines the layer; it is no stack.
+  // The layer project's own template defines the layer, so it is no stack.
   'apps/sosw-layer/template.yaml': `Resources:
   Layer:
     Type: AWS::Lambda::LayerVersion
@@ -143,10 +143,16 @@ describe('createDependencies', () => {
     await run(contextFor({ 'apps/orders/template.yaml': 'v1' }));
     write({ 'apps/orders/template.yaml': 'Resources: {}\n' });
 
-    const unchanged = await run(contextFor({ 'apps/orders/template.yaml': 'v1' }));
-    const changed = await run(contextFor({ 'apps/orders/template.yaml': 'v2' }));
+    const unchanged = await run(
+      contextFor({ 'apps/orders/template.yaml': 'v1' }),
+    );
+    const changed = await run(
+      contextFor({ 'apps/orders/template.yaml': 'v2' }),
+    );
 
-    expect(unchanged.map((dependency) => dependency.source)).toContain('orders');
+    expect(unchanged.map((dependency) => dependency.source)).toContain(
+      'orders',
+    );
     expect(changed.map((dependency) => dependency.source)).not.toContain(
       'orders',
     );
@@ -200,7 +206,9 @@ parameter_overrides = "Layer=/lambda-layers/sosw/arn"
       'billing',
     ]);
     expect(error).toHaveBeenCalledWith(
-      expect.stringMatching(/^Invalid template apps\/orders\/template\.yaml:2:1: /),
+      expect.stringMatching(
+        /^Invalid template apps\/orders\/template\.yaml:2:1: /,
+      ),
     );
   });
 
@@ -221,7 +229,8 @@ parameter_overrides = "Layer=/lambda-layers/sosw/arn"
       'sosw-layer',
     ]);
     expect(error).toHaveBeenCalledWith(
-      'apps/extras-layer/layer.json: layerName "sosw" is also used by project sosw-layer; give each layer project its own layerName',
+      'apps/extras-layer/layer.json: layerName "sosw" is also used by ' +
+        'project sosw-layer; give each layer project its own layerName',
     );
   });
 

@@ -3,7 +3,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { minimatch } from 'minimatch';
-import { buildTargets, createNodesV2, selectProjectFiles } from './create-nodes';
+import {
+  buildTargets,
+  createNodesV2,
+  selectProjectFiles,
+} from './create-nodes';
 import { normalizeOptions, type LambdaLayersPluginOptions } from './options';
 
 const LAYER_JSON = JSON.stringify({
@@ -85,8 +89,11 @@ describe('createNodesV2', () => {
   it('infers a stack project with samconfig.toml', async () => {
     const files = write({
       'apps/orders/template.yaml': TEMPLATE,
-      'apps/orders/samconfig.toml':
-        '[default.deploy.parameters]\nstack_name = "orders-api"\nregion = "eu-west-1"\n',
+      'apps/orders/samconfig.toml': [
+        '[default.deploy.parameters]',
+        'stack_name = "orders-api"',
+        'region = "eu-west-1"',
+      ].join('\n'),
       'apps/orders/package.json': '{"name": "@acme/orders"}',
     });
 
@@ -126,8 +133,12 @@ describe('createNodesV2', () => {
   it('reads another config environment', async () => {
     const files = write({
       'apps/orders/template.yml': TEMPLATE,
-      'apps/orders/samconfig.toml':
-        '[default.deploy.parameters]\nstack_name = "dev"\n[prod.deploy.parameters]\nstack_name = "prod"\n',
+      'apps/orders/samconfig.toml': [
+        '[default.deploy.parameters]',
+        'stack_name = "dev"',
+        '[prod.deploy.parameters]',
+        'stack_name = "prod"',
+      ].join('\n'),
     });
 
     const projects = await run(files, { configEnv: 'prod' });
@@ -193,7 +204,7 @@ describe('createNodesV2', () => {
     ]);
   });
 
-  it('reports a broken template once and keeps the project', async () => {
+  it('reports a broken template once', async () => {
     const error = jest.spyOn(logger, 'error').mockImplementation(() => {});
     const files = write({
       'apps/broken/template.yaml': 'Resources:\n  Fn: [unclosed\n',
@@ -209,7 +220,7 @@ describe('createNodesV2', () => {
     );
   });
 
-  it('reports an invalid layer.json and keeps the project', async () => {
+  it('keeps a project with invalid layer.json', async () => {
     const error = jest.spyOn(logger, 'error').mockImplementation(() => {});
     const files = write({ 'apps/bad-layer/layer.json': '{"layerName": "x"}' });
 
@@ -217,11 +228,13 @@ describe('createNodesV2', () => {
 
     expect(projects['apps/bad-layer'].targets.build).toBeDefined();
     expect(error).toHaveBeenCalledWith(
-      expect.stringContaining('apps/bad-layer/layer.json: missing ssmParameter'),
+      expect.stringContaining(
+        'apps/bad-layer/layer.json: missing ssmParameter',
+      ),
     );
   });
 
-  it('reports an invalid samconfig.toml and keeps the project', async () => {
+  it('keeps a stack with invalid samconfig', async () => {
     const error = jest.spyOn(logger, 'error').mockImplementation(() => {});
     const files = write({
       'apps/orders/template.yaml': TEMPLATE,
@@ -234,7 +247,9 @@ describe('createNodesV2', () => {
       '{projectName}',
     );
     expect(error).toHaveBeenCalledWith(
-      expect.stringMatching(/^apps\/orders\/samconfig\.toml:1:\d+: invalid TOML/),
+      expect.stringMatching(
+        /^apps\/orders\/samconfig\.toml:1:\d+: invalid TOML/,
+      ),
     );
   });
 
@@ -272,7 +287,11 @@ describe('selectProjectFiles', () => {
       ['template.yaml', 'template.yml', 'template.json'],
     );
 
-    expect(selected).toEqual(['a/template.yaml', 'b/layer.json', 'template.yml']);
+    expect(selected).toEqual([
+      'a/template.yaml',
+      'b/layer.json',
+      'template.yml',
+    ]);
   });
 });
 

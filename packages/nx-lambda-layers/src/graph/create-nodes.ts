@@ -28,11 +28,11 @@ import {
   reportOnce,
 } from './project-files';
 
-/** What inference learned from a project's files. */
+/** Project facts that inference reads from a project's files. */
 export type InferredProject =
   | {
       kind: 'layer';
-      /** Layer name from `layer.json`; undefined when the file is invalid. */
+      /** Layer name from `layer.json`, undefined when the file is invalid. */
       layerName?: string;
       /** Workspace-relative `--find-links` folders that feed the build. */
       findLinks: string[];
@@ -220,7 +220,9 @@ function buildLayerTargets(
       ],
       outputs: ['{workspaceRoot}/dist/{projectRoot}'],
       metadata: {
-        description: `Install the requirements of ${layer} with pip and write its zip and manifest`,
+        description:
+          `Install the requirements of ${layer} with pip ` +
+          'and write its zip and manifest',
       },
     };
   }
@@ -230,7 +232,9 @@ function buildLayerTargets(
       dependsOn: buildTargetName ? [buildTargetName] : [],
       cache: false,
       metadata: {
-        description: `Publish a new version of ${layer} to Lambda and record its ARN in SSM`,
+        description:
+          `Publish a new version of ${layer} to Lambda ` +
+          'and record its ARN in SSM',
       },
     };
   }
@@ -258,7 +262,9 @@ function buildStackTargets(
       dependsOn: publishTargetName ? [`^${publishTargetName}`] : [],
       cache: false,
       metadata: {
-        description: `Deploy the CloudFormation stack of ${projectRoot}/${project.templateFile} after the layers it uses are published`,
+        description:
+          `Deploy the CloudFormation stack of ${projectRoot}/` +
+          `${project.templateFile} after the layers it uses are published`,
       },
     },
   };

@@ -1,7 +1,12 @@
 import { logger } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SAM_CONFIG_FILE, parseSamConfig, type SamDeployConfig } from '../lib/samconfig';
+import {
+  parseSamConfig,
+  SAM_CONFIG_FILE,
+  SamConfigError,
+  type SamDeployConfig,
+} from '../lib/samconfig';
 import {
   parseTemplate,
   TemplateParseError,
@@ -51,8 +56,8 @@ export function parseTemplateOrReport(
   } catch (error) {
     if (!(error instanceof TemplateParseError)) throw error;
     reportOnce(
-      `Invalid template ${error.message}. Nx adds no layer dependencies ` +
-        'for this stack until the file parses; fix the syntax at that position.',
+      `Invalid template ${error.message}. Fix the syntax at that position; ` +
+        'until the template parses, its stack gets no layer dependencies.',
     );
     return undefined;
   }
@@ -73,7 +78,8 @@ export function parseSamConfigOrReport(
   try {
     return parseSamConfig(text, join(projectRoot, SAM_CONFIG_FILE), configEnv);
   } catch (error) {
-    reportOnce((error as Error).message);
+    if (!(error instanceof SamConfigError)) throw error;
+    reportOnce(error.message);
     return undefined;
   }
 }

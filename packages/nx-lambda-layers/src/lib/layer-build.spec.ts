@@ -169,7 +169,8 @@ describe('buildLayer', () => {
 
     await buildLayer(layerOptions());
     const first = readFileSync(zipPath());
-    // pip writes the files with the current time; DOS times have 2 s steps.
+    // Two seconds apart (the step of DOS times), so a file time that leaked
+    // into the zip would change its bytes.
     await new Promise((resolve) => setTimeout(resolve, 2100));
     await buildLayer(layerOptions());
     const second = readFileSync(zipPath());

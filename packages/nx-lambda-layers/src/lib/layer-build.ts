@@ -128,17 +128,17 @@ async function readRequirements(
   options: BuildLayerOptions,
   paths: BuildPaths,
 ): Promise<string> {
-  const shown = relative(options.workspaceRoot, paths.requirementsFile);
+  const relativePath = relative(options.workspaceRoot, paths.requirementsFile);
   if (!existsSync(paths.requirementsFile)) {
     throw new Error(
-      `requirements file ${shown} not found; set the \`requirements\` option ` +
+      `requirements file ${relativePath} not found; set the \`requirements\` option ` +
         `or "requirements" in ${configSource(options)}, or create the file`,
     );
   }
   const text = await readFile(paths.requirementsFile, 'utf8');
   if (requirementLines(text).length === 0) {
     throw new Error(
-      `requirements file ${shown} lists no requirements; add the packages the layer should contain`,
+      `requirements file ${relativePath} lists no requirements; add the packages the layer should contain`,
     );
   }
   return text;
@@ -162,9 +162,9 @@ async function installRequirements(
   const runs = await planPipRuns(options, paths, requirementsText);
   const client = options.pipClient ?? createPipClient();
   for (const run of runs) {
-    const shown = relative(options.workspaceRoot, run.requirementsFile);
+    const relativePath = relative(options.workspaceRoot, run.requirementsFile);
     logger.info(
-      `Installing ${shown} with pip${run.noDependencies ? ' --no-deps' : ''}`,
+      `Installing ${relativePath} with pip${run.noDependencies ? ' --no-deps' : ''}`,
     );
     const args = pipInstallArgs({
       target: paths.pythonDir,

@@ -11,7 +11,7 @@ import { scalarRangeToSource } from './scalar-range';
 import { positionOf, type ParsedTemplate } from './template';
 
 /**
- * How a template refers to a layer:
+ * Form of a layer reference in a template:
  * - `ssm-parameter`: a parameter of type `AWS::SSM::Parameter::Value<String>`
  *   whose value is the layer's SSM parameter name;
  * - `resolve-ssm`: a `{{resolve:ssm:NAME}}` or `{{resolve:ssm:NAME:VERSION}}`
@@ -33,7 +33,7 @@ export interface LayerReference {
   column: number;
   /**
    * Logical ID of the resource, parameter or output that contains the
-   * reference; undefined in other sections such as SAM `Globals`.
+   * reference. Undefined in other sections such as SAM `Globals`.
    */
   logicalId?: string;
   /** Template parameter name, for `ssm-parameter` references. */
@@ -59,7 +59,10 @@ const SECTIONS_WITH_LOGICAL_IDS = new Set([
   'Outputs',
 ]);
 
-/** A `${...}` variable of `Fn::Sub`; also stands for computed `Fn::Join` parts. */
+/**
+ * A `${...}` variable of `Fn::Sub`. It also stands for the computed parts
+ * of `Fn::Join`.
+ */
 const VARIABLE = String.raw`\$\{[^}]*\}`;
 
 /**
@@ -79,14 +82,14 @@ function layerArnPattern(variables: boolean): RegExp {
 
 const RESOLVE_SSM_PATTERN = /\{\{resolve:ssm:([^:}\s]+)(?::(\d+))?\}\}/g;
 
-/** A string scanned for references: the value of one scalar or a joined list. */
+/** A string scanned for references: one scalar's value or a joined list. */
 interface ScannedString {
   text: string;
-  /** Pieces of `text` and the scalars they come from; computed parts have none. */
+  /** Pieces of `text` and their scalars. Computed parts have no scalar. */
   spans: Array<{ start: number; end: number; node?: Scalar }>;
-  /** True inside `Fn::Sub` and `Fn::Join`, where `${...}` stands for a value. */
+  /** True in `Fn::Sub` and `Fn::Join`, where `${...}` stands for a value. */
   variables: boolean;
-  /** Node whose position is reported when a match cannot be mapped to a scalar. */
+  /** Node whose position is reported when a match maps to no scalar. */
   container: Node;
 }
 
@@ -325,12 +328,7 @@ function scanString(scan: Scan, scanned: ScannedString, path: string[]) {
   )) {
     const layer = scan.byName.get(match[1]);
     if (layer) {
-      const token = match[2];
-      const version = /^\d+$/.test(token)
-        ? Number(token)
-        : token === layer.placeholder
-          ? ('placeholder' as const)
-          : undefined;
+      const version = layerVersionOf(match[2], layer);
       addStringReference(scan, scanned, path, layer, 'arn', match, version);
     }
   }
@@ -349,6 +347,17 @@ function scanString(scan: Scan, scanned: ScannedString, path: string[]) {
       );
     }
   }
+}
+
+/** Reads a version token: a number, the layer's placeholder, or neither. */
+function layerVersionOf(
+  token: string,
+  layer: LayerConfig,
+): number | 'placeholder' | undefined {
+  if (/^\d+$/.test(token)) {
+    return Number(token);
+  }
+  return token === layer.placeholder ? 'placeholder' : undefined;
 }
 
 /** Adds a reference whose version token, if any, is group 2 of `match`. */

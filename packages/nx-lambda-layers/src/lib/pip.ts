@@ -22,7 +22,10 @@ export interface PipRunResult {
   output: string;
 }
 
-/** Runs `pip install`; tests and callers with another Python pass their own. */
+/**
+ * Client that runs `pip install`. Callers pass their own to run pip another
+ * way, such as with a different environment.
+ */
 export interface PipClient {
   /** Runs `pip install` with `args` (the arguments after `install`). */
   install(args: string[], options: PipInstallOptions): Promise<PipRunResult>;
@@ -200,14 +203,14 @@ export function describePipFailure(
       errors.length > 0 ? errors.join(' ') : lastLine(result.output);
     return `pip install ${status}: ${detail}`;
   }
-  const what =
+  const problem =
     missing.length > 0
       ? `could not find a distribution for ${missing.join(', ')}`
       : 'could not reach a package index';
   const unreachable =
     missing.length > 0 && networkFailed ? ' and could not reach an index' : '';
   return (
-    `pip install ${status}: pip ${what}${unreachable} ` +
+    `pip install ${status}: pip ${problem}${unreachable} ` +
     `(looked in ${pipSources(result.output, args)}); set pip.indexUrl or ` +
     `pip.findLinks in ${configSource} to a source that has the packages, ` +
     'or check the network'

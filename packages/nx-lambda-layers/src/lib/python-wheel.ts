@@ -53,7 +53,7 @@ export function wheelFileName(name: string, version: string): string {
 
 /**
  * Writes a pure-Python (`py3-none-any`) wheel to `outDir` and returns its
- * path. The wheel holds `files` plus a `.dist-info` folder with METADATA
+ * path. The wheel contains `files` plus a `.dist-info` folder with METADATA
  * (Metadata-Version 2.1), WHEEL and RECORD, and is reproducible.
  */
 export async function buildWheel(

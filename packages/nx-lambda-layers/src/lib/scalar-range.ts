@@ -28,10 +28,10 @@ const VERBATIM = /[^\s'"\\]/;
 
 /**
  * Maps a range of a plain, single-quoted or block scalar. These styles
- * change only whitespace (line folding, indentation) and quotes (`''`), so
- * the run of other characters around the range occurs in the source as
- * often and in the same order as in the value: its k-th occurrence in the
- * value is its k-th occurrence in the source.
+ * change only whitespace (line folding, indentation) and quotes (`''`).
+ * The run of other characters around the range therefore occurs in the
+ * source in the same order as in the value, and when it occurs equally
+ * often in both, its k-th occurrence in the value is its k-th in the source.
  */
 function verbatimRangeToSource(
   text: string,

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
-import { crc32, deflateRaw } from 'node:zlib';
+import { crc32, deflateRaw, type ZlibOptions } from 'node:zlib';
 import {
   collectFiles,
   compareEntryNames,
@@ -59,10 +60,30 @@ const MAX_FILES_IN_FLIGHT = 16;
 const MAX_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
 /** Output is buffered and written in chunks of about this many bytes. */
 const WRITE_CHUNK_BYTES = 1024 * 1024;
+/**
+ * zlib keeps this many bytes of lookahead, so a match can reach back at most
+ * the window size minus this (MAX_DIST in zlib's deflate.h).
+ */
+const MIN_LOOKAHEAD = 262;
 /** MS-DOS timestamps start at 1980-01-01 00:00:00. */
 const DOS_EPOCH = new Date(Date.UTC(1980, 0, 1));
 
 const deflateRawAsync = promisify(deflateRaw);
+
+/**
+ * Returns zlib options for one file. The output buffer fits the whole
+ * result, so each file takes one thread-pool job instead of one per 16 KiB
+ * of output. The window is the smallest that holds the whole file (zlib
+ * allows 2^9 to 2^15 bytes for raw deflate), which allocates less per call.
+ */
+function deflateOptions(size: number, level: number): ZlibOptions {
+  const windowBits = Math.ceil(Math.log2(size + MIN_LOOKAHEAD));
+  return {
+    level,
+    chunkSize: Math.max(64, size + (size >> 3) + (size >> 6) + 64),
+    windowBits: Math.min(15, Math.max(9, windowBits)),
+  };
+}
 
 /**
  * Returns the timestamp for zip entries: `SOURCE_DATE_EPOCH` (seconds since
@@ -192,7 +213,10 @@ async function compressFile(
   entry: ZipFileEntry,
   level: number,
 ): Promise<CompressedFile> {
-  const data = await readFile(entry.source);
+  // A synchronous read costs a few system calls; fs.promises.readFile costs
+  // several thread-pool round trips, which took 4 times as long on the
+  // benchmark tree (tools/bench/zip-bench.ts).
+  const data = readFileSync(entry.source);
   if (data.length !== entry.size) {
     throw new Error(
       `${entry.source} changed while it was zipped: expected ${entry.size} ` +
@@ -201,7 +225,10 @@ async function compressFile(
   }
   const checksum = crc32(data);
   if (level > 0 && data.length > 0) {
-    const deflated = await deflateRawAsync(data, { level });
+    const deflated = await deflateRawAsync(
+      data,
+      deflateOptions(data.length, level),
+    );
     if (deflated.length < data.length) {
       return {
         entry,

@@ -31,7 +31,10 @@ import {
   recordCommands,
   useEmulator,
 } from '../../../../../tools/emulator/jest-helpers';
-import { type AwsClientsFactory, createAwsClients } from '../../lib/aws/clients';
+import {
+  type AwsClientsFactory,
+  createAwsClients,
+} from '../../lib/aws/clients';
 import type { DeployResult } from '../../lib/deploy/report';
 import deployExecutor from './executor';
 
@@ -183,7 +186,10 @@ beforeEach(() => {
   workspaceRoot = mkdtempSync(join(tmpdir(), 'deploy-spec-'));
   commands = { cloudFormation: [], s3: [] };
   writeProjectFile('template.yaml', TEMPLATE);
-  writeProjectFile('src/app.py', 'def handler(event, context):\n    return 1\n');
+  writeProjectFile(
+    'src/app.py',
+    'def handler(event, context):\n    return 1\n',
+  );
   writeProjectFile('src/__pycache__/app.cpython-312.pyc', 'bytecode');
   writeProjectFile('src/tests/test_app.py', 'def test(): pass\n');
 });
@@ -255,8 +261,9 @@ describe('deploy executor: one stack over time', () => {
       new GetObjectCommand({ Bucket: BUCKET, Key: codeKey }),
     );
     const zip = await JSZip.loadAsync(
-      await (object.Body as { transformToByteArray(): Promise<Uint8Array> })
-        .transformToByteArray(),
+      await (
+        object.Body as { transformToByteArray(): Promise<Uint8Array> }
+      ).transformToByteArray(),
     );
 
     expect(Object.keys(zip.files)).toEqual(['app.py']);
@@ -444,7 +451,9 @@ describe('deploy executor', () => {
     const error = logs.find((line) => line.startsWith('error:'));
     expect(error).toContain('stack name is not set');
     expect(
-      existsSync(join(workspaceRoot, 'dist', PROJECT_ROOT, 'deploy-result.json')),
+      existsSync(
+        join(workspaceRoot, 'dist', PROJECT_ROOT, 'deploy-result.json'),
+      ),
     ).toBe(false);
   });
 });

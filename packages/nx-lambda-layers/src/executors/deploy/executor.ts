@@ -13,7 +13,8 @@ import { writeJsonFile } from '../../lib/publish/json-file';
 import type { DeployExecutorSchema } from './schema';
 
 /**
- * Deploys the project's stack and writes `dist/<projectRoot>/deploy-result.json`.
+ * Deploys the project's stack and writes
+ * `dist/<projectRoot>/deploy-result.json`.
  */
 export default async function deployExecutor(
   options: DeployExecutorSchema,

@@ -1,5 +1,8 @@
 export interface DeployExecutorSchema {
-  /** Template path, relative to the workspace root. @default template.yaml in the project */
+  /**
+   * Template path, relative to the workspace root.
+   * @default template.yaml, .yml or .json in the project folder
+   */
   template?: string;
   /** Stack name. @default stack_name in samconfig.toml */
   stackName?: string;

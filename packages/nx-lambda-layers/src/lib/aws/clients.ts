@@ -4,11 +4,14 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 
-/** Where and as whom the AWS calls are made. */
+/** Region and profile of the AWS calls. */
 export interface AwsClientOptions {
   /** AWS region. @default `AWS_REGION`, then the profile's `region` */
   region?: string;
-  /** Named profile of the shared config and credentials files. @default `AWS_PROFILE`, then `default` */
+  /**
+   * Named profile of the shared config and credentials files.
+   * @default `AWS_PROFILE`, then `default`
+   */
   profile?: string;
 }
 
@@ -22,7 +25,10 @@ export interface AwsClients {
   cloudFormation: CloudFormationClient;
 }
 
-/** Creates the clients; executors take one as a parameter so tests can wrap or replace it. */
+/**
+ * Creates the clients. Executors take one as a parameter, so tests can wrap
+ * or replace it.
+ */
 export type AwsClientsFactory = (
   options: AwsClientOptions,
 ) => Promise<AwsClients>;
@@ -65,10 +71,11 @@ export async function resolveRegion(
   try {
     return await probe.config.region();
   } catch (error) {
+    const profile = options.profile ?? process.env.AWS_PROFILE ?? 'default';
     throw new Error(
       `AWS region is not set (${(error as Error).message}). Set the ` +
         '`region` option, the AWS_REGION environment variable, or `region` ' +
-        `in the profile ${options.profile ?? process.env.AWS_PROFILE ?? 'default'} of ~/.aws/config`,
+        `in the profile ${profile} of the AWS config file (~/.aws/config)`,
     );
   } finally {
     probe.destroy();

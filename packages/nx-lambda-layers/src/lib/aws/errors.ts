@@ -44,7 +44,7 @@ export function describeFailure(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Longest response body quoted in a message, in characters. */
+/** Maximum length of a response body quoted in a message, in characters. */
 const MAX_BODY_CHARS = 1_000;
 
 /**

@@ -15,7 +15,7 @@ import {
 import { isAwsServiceError } from '../aws/errors';
 import { CHANGE_SET_POLL, type PollTiming, pollUntil } from './poll';
 
-/** What CreateChangeSet receives besides the stack and change set names. */
+/** Input of CreateChangeSet, apart from the change set name. */
 export interface ChangeSetRequest {
   stackName: string;
   type: ChangeSetType;

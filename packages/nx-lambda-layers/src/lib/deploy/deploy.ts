@@ -76,10 +76,8 @@ export async function deployStack(
   timing: DeployTiming = { changeSet: CHANGE_SET_POLL, stack: STACK_POLL },
 ): Promise<DeployResult> {
   const { template, settings } = input;
-  const { cloudFormation } = clients;
   const parameters = templateParameters(template.value);
   const overrides = knownOverrides(parameters, settings.parameterOverrides);
-
   const resolved = await resolveSsmParameters(
     parameters,
     overrides,
@@ -90,46 +88,56 @@ export async function deployStack(
   }
   const body = await prepareTemplateBody(input, clients);
 
-  const stack = await describeStack(cloudFormation, settings.stackName);
+  const stack = await describeStack(clients.cloudFormation, settings.stackName);
   const type = changeSetTypeFor(stack, settings.stackName);
   logger.info(`creating ${type} change set for stack ${settings.stackName}`);
   const outcome = await createChangeSet(
-    cloudFormation,
+    clients.cloudFormation,
     {
       ...body,
-      stackName: settings.stackName,
+      ...changeSetSettings(settings),
       type,
       parameters: sentParameters(parameters, overrides, stack),
-      capabilities: settings.capabilities,
-      tags: settings.tags,
-      roleArn: settings.roleArn,
-      notificationArns: settings.notificationArns,
     },
     timing.changeSet,
   );
-  const result = newResult(settings, clients.region, stack, type, resolved);
 
+  const result = newResult(settings, clients.region, stack, type, resolved);
   if (outcome.kind === 'noChanges') {
     logger.info(`no changes to deploy for stack ${settings.stackName}`);
+    const values = stackResolvedParameters(stack, resolved);
     return {
       ...result,
       noChanges: true,
       success: true,
-      resolvedParameters: stackResolvedParameters(stack, resolved),
+      resolvedParameters: values,
     };
   }
   logChanges(outcome.changes);
   result.changes = outcome.changes;
   if (settings.noExecuteChangeset) {
-    logger.info(
-      `change set ${outcome.changeSetId} created and not executed ` +
-        '(noExecuteChangeset); execute it with `aws cloudformation ' +
-        `execute-change-set --change-set-name ${outcome.changeSetId}\``,
-    );
+    logNotExecuted(outcome.changeSetId);
     return { ...result, success: true };
   }
-
   return executeAndFollow(clients, outcome, result, timing.stack);
+}
+
+function changeSetSettings(settings: DeploySettings) {
+  return {
+    stackName: settings.stackName,
+    capabilities: settings.capabilities,
+    tags: settings.tags,
+    roleArn: settings.roleArn,
+    notificationArns: settings.notificationArns,
+  };
+}
+
+function logNotExecuted(changeSetId: string): void {
+  logger.info(
+    `change set ${changeSetId} created and not executed ` +
+      '(noExecuteChangeset); execute it with `aws cloudformation ' +
+      `execute-change-set --change-set-name ${changeSetId}\``,
+  );
 }
 
 async function executeAndFollow(

@@ -15,7 +15,7 @@ export interface FailedResource {
   reason: string;
 }
 
-/** How a stack operation ended. */
+/** Final status of a stack operation and the resources that failed. */
 export interface StackOperationResult {
   status: string;
   failures: FailedResource[];
@@ -134,7 +134,10 @@ async function newEvents(
   return found.reverse();
 }
 
-/** A failed resource; the stack's own events (e.g. the final CREATE_FAILED) are not. */
+/**
+ * True for an event of a failed resource. Events of the stack itself, such
+ * as its final CREATE_FAILED, do not count.
+ */
 function isResourceFailure(event: StackEvent): boolean {
   const isStackItself = event.PhysicalResourceId === event.StackId;
   return !isStackItself && String(event.ResourceStatus).endsWith('_FAILED');

@@ -58,7 +58,7 @@ export interface LocalCode {
   absolutePath: string;
 }
 
-/** Where the packaged code goes. */
+/** S3 bucket and key prefix of the packaged code. */
 export interface ArtifactLocation {
   bucket: string;
   /** Key prefix without a trailing slash, or empty. */
@@ -85,7 +85,8 @@ export function findLocalCode(
       continue;
     }
 
-    const where = `${template.source}: ${logicalId}.${match.property} ${JSON.stringify(path)}`;
+    const quoted = JSON.stringify(path);
+    const where = `${template.source}: ${logicalId}.${match.property} ${quoted}`;
     const absolutePath = resolve(templateDir, path);
     if (!isInside(projectDir, absolutePath)) {
       throw new Error(
@@ -183,7 +184,8 @@ async function zipCode(
     exclude: isExcludedFromCode,
   });
   logger.info(
-    `zipped ${result.fileCount} files, ${result.zipBytes} bytes, sha256 ${result.sha256}`,
+    `zipped ${entry.path}: ${result.fileCount} file(s), ` +
+      `${result.zipBytes} bytes, sha256 ${result.sha256}`,
   );
   return { zipFile, sha256: result.sha256 };
 }

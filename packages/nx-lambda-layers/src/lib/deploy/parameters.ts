@@ -57,7 +57,7 @@ export async function resolveSsmParameters(
       );
     }
     const value = await readSsmValue(ssm, ssmName, parameter.name);
-    logger.info(`${parameter.name}: ${ssmName} = ${value}`);
+    logger.info(`SSM ${ssmName} = ${value} (parameter ${parameter.name})`);
     resolved[parameter.name] = { Parameter: ssmName, Value: value };
   }
   return resolved;

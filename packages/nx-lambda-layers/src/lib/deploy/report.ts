@@ -32,6 +32,10 @@ export interface DeployResult {
 
 /** Logs the change set as a table. */
 export function logChanges(changes: ResourceChangeRow[]): void {
+  if (changes.length === 0) {
+    logger.info('change set: no resource changes listed');
+    return;
+  }
   logger.info(`change set: ${changes.length} resource change(s)`);
   for (const line of formatChangesTable(changes)) {
     logger.info(`  ${line}`);

@@ -180,7 +180,7 @@ function logDryRun(
   );
 }
 
-/** PublishLayerVersion input without the zip; Lambda validates the enum values. */
+/** PublishLayerVersion input without the zip. Lambda validates the enum values. */
 function publishInput(
   config: LayerConfig,
 ): Omit<PublishLayerVersionCommandInput, 'Content'> {

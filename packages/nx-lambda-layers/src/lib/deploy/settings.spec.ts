@@ -1,0 +1,94 @@
+import { mergeDeploySettings } from './settings';
+
+const SAM_CONFIG = {
+  stackName: 'orders-api',
+  region: 'eu-west-1',
+  capabilities: ['CAPABILITY_IAM'],
+  parameterOverrides: { Stage: 'dev', LayerArn: '/layers/sosw/arn' },
+  s3Bucket: 'artifacts',
+  s3Prefix: 'orders',
+  tags: { team: 'a' },
+};
+
+describe('mergeDeploySettings', () => {
+  it('samconfig.toml is the base', () => {
+    const settings = mergeDeploySettings(
+      SAM_CONFIG,
+      {},
+      false,
+      'samconfig.toml',
+    );
+
+    expect(settings).toMatchObject({
+      stackName: 'orders-api',
+      region: 'eu-west-1',
+      capabilities: ['CAPABILITY_IAM'],
+      parameterOverrides: { Stage: 'dev', LayerArn: '/layers/sosw/arn' },
+      s3Bucket: 'artifacts',
+      s3Prefix: 'orders',
+      resolveS3: false,
+      noExecuteChangeset: false,
+      tags: { team: 'a' },
+    });
+  });
+
+  it('options override samconfig.toml', () => {
+    const settings = mergeDeploySettings(
+      SAM_CONFIG,
+      {
+        stackName: 'orders-prod',
+        region: 'us-east-1',
+        capabilities: ['CAPABILITY_NAMED_IAM'],
+        parameterOverrides: { Stage: 'prod', Memory: 512 },
+        s3Bucket: 'other',
+      },
+      false,
+      'samconfig.toml',
+    );
+
+    expect(settings.stackName).toBe('orders-prod');
+    expect(settings.region).toBe('us-east-1');
+    expect(settings.capabilities).toEqual(['CAPABILITY_NAMED_IAM']);
+    expect(settings.parameterOverrides).toEqual({
+      Stage: 'prod',
+      LayerArn: '/layers/sosw/arn',
+      Memory: '512',
+    });
+    expect(settings.s3Bucket).toBe('other');
+  });
+
+  it('default capabilities without samconfig.toml', () => {
+    const settings = mergeDeploySettings(
+      undefined,
+      { stackName: 's' },
+      false,
+      'samconfig.toml',
+    );
+
+    expect(settings.capabilities).toEqual([
+      'CAPABILITY_IAM',
+      'CAPABILITY_NAMED_IAM',
+    ]);
+    expect(settings.parameterOverrides).toEqual({});
+  });
+
+  it('Transform adds CAPABILITY_AUTO_EXPAND', () => {
+    const settings = mergeDeploySettings(
+      SAM_CONFIG,
+      {},
+      true,
+      'samconfig.toml',
+    );
+
+    expect(settings.capabilities).toEqual([
+      'CAPABILITY_IAM',
+      'CAPABILITY_AUTO_EXPAND',
+    ]);
+  });
+
+  it('missing stack name names the file', () => {
+    expect(() =>
+      mergeDeploySettings(undefined, {}, false, 'apps/a/samconfig.toml'),
+    ).toThrow('`stack_name` in apps/a/samconfig.toml');
+  });
+});
