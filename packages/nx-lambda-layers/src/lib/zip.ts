@@ -61,6 +61,14 @@ const MAX_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
 /** Output is buffered and written in chunks of about this many bytes. */
 const WRITE_CHUNK_BYTES = 1024 * 1024;
 /**
+ * Names of files that are compressed already and are stored without trying
+ * deflate, as Info-ZIP's `zip -n` does. On the benchmark tree (boto3,
+ * requests, pymongo), deflating botocore's 940 `.json.gz` files took half
+ * the compression time and saved 10 KB of 14.7 MB.
+ */
+const STORED_EXTENSION =
+  /\.(gz|tgz|bz2|xz|lzma|zst|zip|whl|egg|jar|7z|png|jpe?g|gif|webp|woff2?)$/i;
+/**
  * zlib keeps this many bytes of lookahead, so a match can reach back at most
  * the window size minus this (MAX_DIST in zlib's deflate.h).
  */
@@ -121,7 +129,8 @@ export async function zipDirectory(
  * Writes `entries` to `outFile` as a zip whose bytes depend only on the
  * entry names, contents and modes: entries sorted by name, one fixed
  * timestamp, UNIX modes, no extra fields and no folder entries. Each file is
- * deflated, or stored when deflate does not make it smaller. The zip is
+ * deflated, or stored when deflate does not make it smaller or when its name
+ * ends in the extension of a compressed format such as `.gz` or `.png`. The zip is
  * written to a temporary file beside `outFile` and renamed over it, so a
  * failure leaves the previous `outFile` in place.
  */
@@ -224,7 +233,7 @@ async function compressFile(
     );
   }
   const checksum = crc32(data);
-  if (level > 0 && data.length > 0) {
+  if (level > 0 && data.length > 0 && !STORED_EXTENSION.test(entry.name)) {
     const deflated = await deflateRawAsync(
       data,
       deflateOptions(data.length, level),

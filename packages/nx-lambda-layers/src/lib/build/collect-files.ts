@@ -1,5 +1,11 @@
-import type { Dirent, Stats } from 'node:fs';
-import { readdir, readlink, realpath, stat } from 'node:fs/promises';
+import {
+  type Dirent,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  type Stats,
+  statSync,
+} from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 
 /** One file to put in a zip. */
@@ -48,19 +54,23 @@ export function compareEntryNames(a: string, b: string): number {
  * normalized to 0o755 when any execute bit is set and 0o644 otherwise.
  * Symbolic links that resolve inside `rootDir` are followed and stored as
  * the files they point to; a link that resolves outside it is rejected.
+ *
+ * The walk uses synchronous calls: on a tree of 2,610 files, the
+ * asynchronous ones took about 150 ms against about 30 ms, because each
+ * costs a thread-pool round trip (tools/bench/zip-bench.ts).
  */
 export async function collectFiles(
   rootDir: string,
   options: CollectOptions = {},
 ): Promise<ZipFileEntry[]> {
   const root = resolve(rootDir);
-  const realRoot = await realpath(root).catch(
-    (error: NodeJS.ErrnoException) => {
-      throw new Error(
-        `cannot read folder ${root} to zip it: ${error.code ?? error.message}`,
-      );
-    },
-  );
+  let realRoot: string;
+  try {
+    realRoot = realpathSync(root);
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw new Error(`cannot read folder ${root} to zip it: ${code ?? message}`);
+  }
   const prefix = options.prefix ?? '';
   const context: WalkContext = {
     rootDir: root,
@@ -69,52 +79,46 @@ export async function collectFiles(
     exclude: options.exclude ?? (() => false),
     entries: [],
   };
-  await walk(context, root, '', new Set([realRoot]));
+  walk(context, root, realRoot, '', new Set([realRoot]));
   return context.entries.sort((a, b) => compareEntryNames(a.name, b.name));
 }
 
-async function walk(
+/** Visits the children of `dir`, whose path with links resolved is `realDir`. */
+function walk(
   context: WalkContext,
   dir: string,
+  realDir: string,
   relativeDir: string,
   ancestors: Set<string>,
-): Promise<void> {
-  const children = await readdir(dir, { withFileTypes: true });
-  await Promise.all(
-    children.map((child) => {
-      const relativePath = relativeDir
-        ? `${relativeDir}/${child.name}`
-        : child.name;
-      if (context.exclude(relativePath)) {
-        return undefined;
-      }
-      return visit(
-        context,
-        child,
-        join(dir, child.name),
-        relativePath,
-        ancestors,
-      );
-    }),
-  );
+): void {
+  for (const child of readdirSync(dir, { withFileTypes: true })) {
+    const relativePath = relativeDir
+      ? `${relativeDir}/${child.name}`
+      : child.name;
+    if (!context.exclude(relativePath)) {
+      visit(context, child, { dir, realDir }, relativePath, ancestors);
+    }
+  }
 }
 
-async function visit(
+function visit(
   context: WalkContext,
   child: Dirent,
-  path: string,
+  parent: { dir: string; realDir: string },
   relativePath: string,
   ancestors: Set<string>,
-): Promise<void> {
+): void {
+  const path = join(parent.dir, child.name);
   if (child.isSymbolicLink()) {
     return visitLink(context, path, relativePath, ancestors);
   }
   if (child.isDirectory()) {
-    const realDir = await realpath(path);
-    return walk(context, path, relativePath, new Set([...ancestors, realDir]));
+    const realDir = join(parent.realDir, child.name);
+    const inside = new Set([...ancestors, realDir]);
+    return walk(context, path, realDir, relativePath, inside);
   }
   if (child.isFile()) {
-    return addFile(context, path, relativePath, await stat(path));
+    return addFile(context, path, relativePath, statSync(path));
   }
   throw new Error(
     `cannot zip ${path}: it is not a regular file, folder or symbolic link; ` +
@@ -122,19 +126,22 @@ async function visit(
   );
 }
 
-async function visitLink(
+function visitLink(
   context: WalkContext,
   path: string,
   relativePath: string,
   ancestors: Set<string>,
-): Promise<void> {
-  const target = await readlink(path);
-  const resolved = await realpath(path).catch(() => {
+): void {
+  const target = readlinkSync(path);
+  let resolved: string;
+  try {
+    resolved = realpathSync(path);
+  } catch {
     throw new Error(
       `symbolic link ${path} -> ${target} points to a missing file; ` +
         'remove the link or create its target',
     );
-  });
+  }
   if (
     resolved !== context.realRoot &&
     !resolved.startsWith(context.realRoot + sep)
@@ -144,7 +151,7 @@ async function visitLink(
         'replace the link with a copy of its target or remove it',
     );
   }
-  const stats = await stat(path);
+  const stats = statSync(path);
   if (stats.isDirectory()) {
     if (ancestors.has(resolved)) {
       throw new Error(
@@ -152,7 +159,8 @@ async function visitLink(
           'which would repeat forever; remove the link',
       );
     }
-    return walk(context, path, relativePath, new Set([...ancestors, resolved]));
+    const inside = new Set([...ancestors, resolved]);
+    return walk(context, path, resolved, relativePath, inside);
   }
   if (!stats.isFile()) {
     throw new Error(
