@@ -1,6 +1,7 @@
 module.exports = {
   displayName: 'e2e',
   testEnvironment: 'node',
+  setupFiles: ['<rootDir>/../tools/jest/setup-env.js'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }],
   },

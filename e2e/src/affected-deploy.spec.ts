@@ -80,9 +80,15 @@ describe('nx affected -t deploy on the example workspace', () => {
       'farewell==1.0.0\n',
     );
 
-    const run = runNx(workspace, ['show', 'projects', '--affected', '--json'], emulator.env);
+    const run = runNx(
+      workspace,
+      ['show', 'projects', '--affected', '--json'],
+      emulator.env,
+    );
     expectSuccess(run);
-    const affected = JSON.parse(run.output.slice(run.output.indexOf('['))) as string[];
+    const affected = JSON.parse(
+      run.output.slice(run.output.indexOf('[')),
+    ) as string[];
     expect(affected.sort()).toEqual(['demo-layer', ...DEMO_STACKS].sort());
   });
 
@@ -107,14 +113,14 @@ describe('nx affected -t deploy on the example workspace', () => {
     const { LayerVersions } = await lambda.send(
       new ListLayerVersionsCommand({ LayerName: 'nxll-demo' }),
     );
-    expect(LayerVersions?.map((version) => version.Version).sort()).toEqual([1, 2]);
+    expect(LayerVersions?.map((version) => version.Version).sort()).toEqual([
+      1, 2,
+    ]);
     expect(run.output.match(/nx run demo-layer:publish/g)).toHaveLength(1);
   });
 
   it('publishes nothing when run again with the same inputs', async () => {
-    expectSuccess(
-      runNx(workspace, ['affected', '-t', 'deploy'], emulator.env),
-    );
+    expectSuccess(runNx(workspace, ['affected', '-t', 'deploy'], emulator.env));
 
     const lambda = new LambdaClient({ region: REGION });
     const { LayerVersions } = await lambda.send(

@@ -5,11 +5,18 @@ import { basename, join, resolve } from 'node:path';
 
 export const WORKSPACE_ROOT = resolve(__dirname, '../..');
 
-const NOT_COPIED = new Set(['node_modules', 'dist', '.nx', '.git', 'tmp', 'coverage']);
+const NOT_COPIED = new Set([
+  'node_modules',
+  'dist',
+  '.nx',
+  '.git',
+  'tmp',
+  'coverage',
+]);
 
 /**
  * Copies this workspace (without its build output, caches and git history)
- * to a new temporary git repository whose `main` holds one commit, and links
+ * to a new temporary git repository whose `main` has one commit, and links
  * the installed node_modules into it.
  */
 export function copyWorkspaceToGitRepo(): string {
@@ -51,23 +58,35 @@ export function runNx(
   args: string[],
   awsEnv: Record<string, string>,
 ): NxRun {
+  const env: NodeJS.ProcessEnv = {
+    ...withoutPipSettings(process.env),
+    ...awsEnv,
+    AWS_PROFILE: '',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    NX_DAEMON: 'false',
+    NX_NO_CLOUD: 'true',
+    NX_TUI: 'false',
+    PIP_CONFIG_FILE: devNull,
+  };
   const result = spawnSync(
     join(cwd, 'node_modules', '.bin', 'nx'),
     [...args, '--output-style=static'],
     {
       cwd,
       encoding: 'utf8',
-      env: {
-        ...process.env,
-        ...awsEnv,
-        AWS_PROFILE: '',
-        NX_DAEMON: 'false',
-        NX_NO_CLOUD: 'true',
-        NX_TUI: 'false',
-        PIP_CONFIG_FILE: devNull,
-      },
+      env,
       timeout: 300_000,
     },
   );
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+/**
+ * Drops the `PIP_*` variables of the machine (extra indexes, find-links,
+ * constraints), so the workspace's pip runs see only what layer.json sets.
+ */
+function withoutPipSettings(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(env).filter(([name]) => !name.startsWith('PIP_')),
+  );
 }

@@ -1,10 +1,11 @@
 module.exports = {
   displayName: 'nx-lambda-layers',
   testEnvironment: 'node',
+  setupFiles: ['<rootDir>/../../tools/jest/setup-env.js'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }],
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/../../tools/**/*.spec.ts'],
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
   testTimeout: 60000,
 };

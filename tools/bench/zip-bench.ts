@@ -69,7 +69,7 @@ function installTree(fresh: boolean): void {
 }
 
 async function timeMilliseconds(
-  run: () => Promise<void> | void,
+  run: () => Promise<unknown> | void,
 ): Promise<number> {
   const start = process.hrtime.bigint();
   await run();
@@ -84,14 +84,44 @@ function median(values: number[]): number {
     : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-function runInfoZip(outFile: string): void {
+/** The extensions that writeZip stores without deflate, for `zip -n`. */
+const STORED_SUFFIXES = [
+  'gz',
+  'tgz',
+  'bz2',
+  'xz',
+  'lzma',
+  'zst',
+  'zip',
+  'whl',
+  'egg',
+  'jar',
+  '7z',
+  'png',
+  'jpg',
+  'jpeg',
+  'gif',
+  'webp',
+  'woff',
+  'woff2',
+]
+  .map((extension) => `.${extension}`)
+  .join(':');
+
+function runInfoZip(outFile: string, extraArgs: string[] = []): void {
   rmSync(outFile, { force: true });
-  const zip = spawnSync('zip', ['-qrX', '-6', outFile, 'python'], {
-    cwd: TREE_DIR,
-  });
+  const args = ['-qrX', '-6', ...extraArgs, outFile, 'python'];
+  const zip = spawnSync('zip', args, { cwd: TREE_DIR });
   if (zip.status !== 0) {
     throw new Error(`zip failed with exit code ${zip.status}: ${zip.stderr}`);
   }
+}
+
+/** One timed way to zip the tree, with the zip file it writes. */
+interface Contender {
+  name: string;
+  outFile: string;
+  run: () => Promise<unknown> | void;
 }
 
 async function main(options: Options): Promise<void> {
@@ -99,67 +129,69 @@ async function main(options: Options): Promise<void> {
   const pythonDir = join(TREE_DIR, 'python');
   const entries = await collectFiles(pythonDir, { prefix: 'python/' });
   const unzipped = entries.reduce((sum, entry) => sum + entry.size, 0);
-  const ours = join(BENCH_DIR, 'ours.zip');
-  const infoZip = join(BENCH_DIR, 'info-zip.zip');
+  const out = (name: string) => join(BENCH_DIR, name);
+  const contenders: Contender[] = [
+    {
+      name: 'zipDirectory',
+      outFile: out('zip-directory.zip'),
+      run: () =>
+        zipDirectory(pythonDir, out('zip-directory.zip'), {
+          prefix: 'python/',
+        }),
+    },
+    {
+      name: 'writeZip',
+      outFile: out('write-zip.zip'),
+      run: () => writeZip(entries, out('write-zip.zip')),
+    },
+    {
+      name: 'zip -qrX -6',
+      outFile: out('info-zip.zip'),
+      run: () => runInfoZip(out('info-zip.zip')),
+    },
+    {
+      name: 'zip -qrX -6 -n <compressed suffixes>',
+      outFile: out('info-zip-n.zip'),
+      run: () => runInfoZip(out('info-zip-n.zip'), ['-n', STORED_SUFFIXES]),
+    },
+  ];
 
-  const tools: Record<string, () => Promise<void> | void> = {
-    zipDirectory: async () => {
-      await zipDirectory(pythonDir, ours, { prefix: 'python/' });
-    },
-    writeZip: async () => {
-      await writeZip(entries, ours);
-    },
-    'zip -qrX -6': () => runInfoZip(infoZip),
-  };
-  const times: Record<string, number[]> = {};
-  for (const [name, run] of Object.entries(tools)) {
-    await run();
-    times[name] = [];
+  const times = new Map<Contender, number[]>();
+  for (const contender of contenders) {
+    await contender.run();
+    times.set(contender, []);
   }
   for (let round = 0; round < options.runs; round += 1) {
-    for (const [name, run] of Object.entries(tools)) {
-      times[name].push(await timeMilliseconds(run));
+    for (const contender of contenders) {
+      times.get(contender)?.push(await timeMilliseconds(contender.run));
     }
   }
-  report(
-    options,
-    entries.length,
-    unzipped,
-    times,
-    statSync(ours).size,
-    statSync(infoZip).size,
+  console.log(describeMachine());
+  console.log(
+    `tree: ${entries.length} files, ${unzipped} bytes (${PACKAGES.join(', ')})`,
+  );
+  for (const [contender, values] of times) {
+    const runs = values.map((value) => value.toFixed(0)).join(', ');
+    console.log(
+      `${contender.name}: median ${median(values).toFixed(0)} ms ` +
+        `(${runs}), ${statSync(contender.outFile).size} bytes`,
+    );
+  }
+  const [directory, write, infoZip] = contenders.map((contender) =>
+    median(times.get(contender) ?? []),
+  );
+  console.log(
+    `ratio to zip -qrX -6: zipDirectory ${(directory / infoZip).toFixed(2)}, ` +
+      `writeZip ${(write / infoZip).toFixed(2)}`,
   );
 }
 
-function report(
-  options: Options,
-  fileCount: number,
-  unzipped: number,
-  times: Record<string, number[]>,
-  oursBytes: number,
-  infoZipBytes: number,
-): void {
+function describeMachine(): string {
   const cpu = cpus();
-  console.log(
-    `machine: ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ` +
-      `UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}`,
-  );
-  console.log(
-    `tree: ${fileCount} files, ${unzipped} bytes (${PACKAGES.join(', ')})`,
-  );
-  console.log(
-    `zip sizes: ours ${oursBytes} bytes, zip -6 ${infoZipBytes} bytes`,
-  );
-  for (const [name, values] of Object.entries(times)) {
-    const shown = values.map((value) => value.toFixed(0)).join(', ');
-    console.log(
-      `${name}: median ${median(values).toFixed(0)} ms of ${options.runs} runs (${shown})`,
-    );
-  }
-  const baseline = median(times['zip -qrX -6']);
-  console.log(
-    `ratio to zip -qrX -6: zipDirectory ${(median(times.zipDirectory) / baseline).toFixed(2)}, ` +
-      `writeZip ${(median(times.writeZip) / baseline).toFixed(2)}`,
+  const threads = process.env.UV_THREADPOOL_SIZE ?? '4 (default)';
+  return (
+    `machine: ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, ` +
+    `Node ${process.version}, UV_THREADPOOL_SIZE=${threads}`
   );
 }
 

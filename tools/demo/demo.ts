@@ -63,7 +63,9 @@ async function main(): Promise<void> {
   let emulator: Emulator | undefined;
   if (!isLocalEndpoint(process.env.AWS_ENDPOINT_URL)) {
     emulator = await startEmulator();
-    console.log(`started moto_server at ${emulator.endpoint} (pid ${emulator.pid})`);
+    console.log(
+      `started moto_server at ${emulator.endpoint} (pid ${emulator.pid})`,
+    );
   }
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
     AWS_REGION: REGION,
     AWS_EC2_METADATA_DISABLED: 'true',
     ...emulator?.env,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     // The demo layer installs from the workspace's own wheels only.
     PIP_CONFIG_FILE: devNull,
     NX_DAEMON: 'false',
@@ -81,7 +84,14 @@ async function main(): Promise<void> {
   Object.assign(process.env, env);
   try {
     await runNx(
-      ['run-many', '-t', 'deploy', '-p', DEMO_STACKS.join(','), '--output-style=static'],
+      [
+        'run-many',
+        '-t',
+        'deploy',
+        '-p',
+        DEMO_STACKS.join(','),
+        '--output-style=static',
+      ],
       env,
     );
     await printReport();

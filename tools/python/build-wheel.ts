@@ -14,7 +14,10 @@ async function main(argv: string[]): Promise<void> {
       'usage: build-wheel.ts PROJECT_DIR OUT_DIR (PROJECT_DIR holds pyproject.toml)',
     );
   }
-  const wheel = await buildWheelFromProject(resolve(projectDir), resolve(outDir));
+  const wheel = await buildWheelFromProject(
+    resolve(projectDir),
+    resolve(outDir),
+  );
   console.log(`built ${wheel}`);
 }
 

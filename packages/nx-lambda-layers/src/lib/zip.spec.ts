@@ -160,6 +160,25 @@ describe('zipDirectory', () => {
     expect(methods['pkg/data/table.json']).toBe(8);
   });
 
+  it('stores compressed formats without deflate', async () => {
+    const root = join(workDir, 'tree');
+    writeTree(root, {
+      'data/service.json.gz': 'compressible '.repeat(100),
+      'data/service.json': 'compressible '.repeat(100),
+      'docs/logo.PNG': 'compressible '.repeat(100),
+    });
+    const zipFile = join(workDir, 'out.zip');
+
+    await zipDirectory(root, zipFile);
+
+    const methods = Object.fromEntries(
+      pythonMembers(zipFile).map((member) => [member.name, member.method]),
+    );
+    expect(methods['data/service.json.gz']).toBe(0);
+    expect(methods['docs/logo.PNG']).toBe(0);
+    expect(methods['data/service.json']).toBe(8);
+  });
+
   it('gives the same bytes for the same input', async () => {
     const root = join(workDir, 'tree');
     writeTree(root, sampleFiles);

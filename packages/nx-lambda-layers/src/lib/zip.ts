@@ -129,10 +129,13 @@ export async function zipDirectory(
  * Writes `entries` to `outFile` as a zip whose bytes depend only on the
  * entry names, contents and modes: entries sorted by name, one fixed
  * timestamp, UNIX modes, no extra fields and no folder entries. Each file is
- * deflated, or stored when deflate does not make it smaller or when its name
- * ends in the extension of a compressed format such as `.gz` or `.png`. The zip is
- * written to a temporary file beside `outFile` and renamed over it, so a
+ * deflated, or stored when deflate does not make it smaller or when its
+ * name ends in the extension of a compressed format such as `.gz`. The zip
+ * is written to a temporary file beside `outFile` and renamed over it, so a
  * failure leaves the previous `outFile` in place.
+ *
+ * NOTE: deflate output depends on the zlib that Node.js bundles, so the
+ * same files can give other bytes, and another hash, after a Node.js upgrade.
  */
 export async function writeZip(
   entries: ZipFileEntry[],
