@@ -2,6 +2,7 @@ module.exports = {
   displayName: 'e2e',
   testEnvironment: 'node',
   setupFiles: ['<rootDir>/../tools/jest/setup-env.js'],
+  setupFilesAfterEnv: ['<rootDir>/setup-timeout.js'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }],
   },

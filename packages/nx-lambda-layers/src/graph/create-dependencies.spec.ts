@@ -256,3 +256,228 @@ parameter_overrides = "Layer=/lambda-layers/sosw/arn"
     expect(error).not.toHaveBeenCalled();
   });
 });
+
+describe('createDependencies: reference forms', () => {
+  let workspaceRoot: string;
+  let files: Record<string, string>;
+
+  const LAYERS: Record<string, string> = {
+    'layers/sosw/layer.json': JSON.stringify({
+      layerName: 'sosw',
+      ssmParameter: '/lambda-layers/sosw/arn',
+      requirements: 'requirements.txt',
+    }),
+    'layers/sosw/requirements.txt': [
+      '# workspace packages by name and by path',
+      'Greeting_Lib==1.0.0',
+      '-e ../../libs/farewell',
+      'requests>=2',
+    ].join('\n'),
+    'layers/extras/layer.json': JSON.stringify({
+      layerName: 'extras',
+      ssmParameter: '/lambda-layers/extras/arn',
+    }),
+    'layers/extras/requirements.txt': 'tools @ file:../../libs/tools\n',
+    'libs/greeting/pyproject.toml': '[project]\nname = "greeting-lib"\n',
+    'libs/farewell/pyproject.toml': '[project]\nname = "farewell"\n',
+    'libs/tools/pyproject.toml': '[project]\nname = "tools"\n',
+    'libs/unused/pyproject.toml': '[project]\nname = "unused"\n',
+  };
+
+  /** One stack per reference form; the value says which layer it uses. */
+  const STACKS: Array<[string, string, string | undefined]> = [
+    [
+      'ssm-default',
+      `Parameters:
+  LayerArn:
+    Type: AWS::SSM::Parameter::Value<String>
+    Default: /lambda-layers/sosw/arn
+Resources: {}
+`,
+      'sosw-layer',
+    ],
+    [
+      'resolve-ssm',
+      `Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Layers: ['{{resolve:ssm:/lambda-layers/extras/arn:4}}']
+`,
+      'extras-layer',
+    ],
+    [
+      'literal-arn',
+      `{"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {
+  "Layers": ["arn:aws-cn:lambda:cn-north-1:123456789012:layer:sosw:12"]}}}}`,
+      'sosw-layer',
+    ],
+    [
+      'join-arn',
+      `Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Layers:
+        - !Join [':', ['arn', !Ref AWS::Partition, 'lambda', !Ref AWS::Region,
+            !Ref AWS::AccountId, 'layer', 'extras', '2']]
+`,
+      'extras-layer',
+    ],
+    [
+      'placeholder',
+      `Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Layers:
+        - !Sub arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:layer:sosw:SOSW_LAYER_PLACEHOLDER
+`,
+      'sosw-layer',
+    ],
+    [
+      'import-value',
+      `Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Layers: [!ImportValue extras-layer-arn]
+`,
+      'extras-layer',
+    ],
+    [
+      'globals',
+      `Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Layers: ['arn:aws:lambda:eu-west-1:123456789012:layer:sosw:3']
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+`,
+      'sosw-layer',
+    ],
+    [
+      'own-layer',
+      `Resources:
+  Layer:
+    Type: AWS::Lambda::LayerVersion
+    Properties:
+      LayerName: sosw
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Layers: [!Ref Layer]
+`,
+      undefined,
+    ],
+    [
+      'public-layer',
+      `Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Layers:
+        - arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:7
+`,
+      undefined,
+    ],
+  ];
+
+  beforeEach(() => {
+    workspaceRoot = mkdtempSync(join(tmpdir(), 'reference-forms-'));
+    files = { ...LAYERS };
+    for (const [name, template] of STACKS) {
+      const extension = template.startsWith('{') ? 'json' : 'yaml';
+      files[`stacks/${name}/template.${extension}`] = template;
+    }
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(join(workspaceRoot, dirname(file)), { recursive: true });
+      writeFileSync(join(workspaceRoot, file), text);
+    }
+  });
+
+  afterEach(() => {
+    rmSync(workspaceRoot, { recursive: true, force: true });
+  });
+
+  /** A context whose file map lists every written file. */
+  function context(): CreateDependenciesContext {
+    const roots: Record<string, string> = {
+      'sosw-layer': 'layers/sosw',
+      'extras-layer': 'layers/extras',
+      'greeting-lib': 'libs/greeting',
+      farewell: 'libs/farewell',
+      tools: 'libs/tools',
+      unused: 'libs/unused',
+      ...Object.fromEntries(STACKS.map(([name]) => [name, `stacks/${name}`])),
+    };
+    const projects = Object.fromEntries(
+      Object.entries(roots).map(([name, root]) => [name, { root }]),
+    );
+    const projectFileMap = Object.fromEntries(
+      Object.entries(roots).map(([name, root]) => [
+        name,
+        Object.keys(files)
+          .filter((file) => file.startsWith(`${root}/`))
+          .map((file) => ({ file, hash: `hash-of-${file}` })),
+      ]),
+    );
+    const fileMap = { projectFileMap, nonProjectFiles: [] };
+    return {
+      externalNodes: {},
+      projects,
+      nxJsonConfiguration: {},
+      fileMap,
+      filesToProcess: fileMap,
+      workspaceRoot,
+    };
+  }
+
+  it.each(STACKS)('stack %s', async (name, _template, layerProject) => {
+    const dependencies = await createDependencies({}, context());
+
+    const targets = dependencies
+      .filter((dependency) => dependency.source === name)
+      .map((dependency) => dependency.target);
+    expect(targets).toEqual(layerProject ? [layerProject] : []);
+  });
+
+  it('links layers to Python projects', async () => {
+    const ctx = context();
+    const dependencies = await createDependencies({}, ctx);
+
+    const fromLayers = dependencies.filter((dependency) =>
+      dependency.source.endsWith('-layer'),
+    );
+    expect(fromLayers).toEqual([
+      {
+        source: 'sosw-layer',
+        target: 'greeting-lib',
+        sourceFile: 'layers/sosw/requirements.txt',
+        type: DependencyType.static,
+      },
+      {
+        source: 'sosw-layer',
+        target: 'farewell',
+        sourceFile: 'layers/sosw/requirements.txt',
+        type: DependencyType.static,
+      },
+      {
+        source: 'extras-layer',
+        target: 'tools',
+        sourceFile: 'layers/extras/requirements.txt',
+        type: DependencyType.static,
+      },
+    ]);
+    for (const dependency of dependencies) {
+      expect(() => validateDependency(dependency, ctx)).not.toThrow();
+    }
+  });
+
+  it('adds nothing with inference off', async () => {
+    expect(await createDependencies({ inference: false }, context())).toEqual(
+      [],
+    );
+  });
+});

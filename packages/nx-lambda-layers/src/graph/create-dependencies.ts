@@ -6,7 +6,8 @@ import {
   type CreateDependenciesContext,
   type RawProjectGraphDependency,
 } from '@nx/devkit';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
+import { canonicalPackageName } from '../lib/build/requirements';
 import {
   LAYER_CONFIG_FILE,
   LayerConfigError,
@@ -15,6 +16,12 @@ import {
 } from '../lib/layer-config';
 import { findLayerReferences } from '../lib/layer-refs';
 import { SAM_CONFIG_FILE } from '../lib/samconfig';
+import {
+  findInstalledPythonProjects,
+  PYPROJECT_FILE,
+  pyprojectName,
+  type PythonProjects,
+} from './python-projects';
 import { normalizeOptions, type LambdaLayersPluginOptions } from './options';
 import {
   findTemplateFile,
@@ -35,28 +42,38 @@ const layerConfigCache = new Map<
   { hash: string; config: LayerConfig | undefined }
 >();
 
+/** `[project] name` of `pyproject.toml` files by path, with their hash. */
+const pyprojectCache = new Map<
+  string,
+  { hash: string; name: string | undefined }
+>();
+
 /** Layer names a template refers to, by template path, with the cache key. */
 const referenceCache = new Map<string, { key: string; layerNames: string[] }>();
 
 /**
  * Adds a static dependency from each stack project to every layer project
  * whose layer its template refers to (see `findLayerReferences`), so
- * `nx affected` and `dependsOn: ['^publish']` follow layer changes.
+ * `nx affected` and `dependsOn: ['^publish']` follow layer changes, and from
+ * each layer project to the workspace Python projects it installs.
  */
 export const createDependencies: CreateDependencies<
   LambdaLayersPluginOptions
 > = (rawOptions, context) => {
   const options = normalizeOptions(rawOptions);
+  if (!options.inference) {
+    return [];
+  }
   const files = new FileHashes(context);
   const { layers, layerProjectNames } = readLayerProjects(context, files);
   if (layers.size === 0) {
     return [];
   }
+  const dependencies = pythonProjectDependencies(context, files, layers);
   const layersKey = hashArray(
     [...layers.values()].map((layer) => JSON.stringify(layer.config)),
   );
 
-  const dependencies: RawProjectGraphDependency[] = [];
   for (const [projectName, project] of Object.entries(context.projects)) {
     const root = project.root;
     if (layerProjectNames.has(projectName)) {
@@ -88,6 +105,68 @@ export const createDependencies: CreateDependencies<
   }
   return dependencies;
 };
+
+/**
+ * Adds a static dependency from each layer project to every workspace Python
+ * project (a project with `pyproject.toml`) that its requirements file
+ * installs, so a change to that package affects the layer and its stacks.
+ */
+function pythonProjectDependencies(
+  context: CreateDependenciesContext,
+  files: FileHashes,
+  layers: Map<string, LayerProject>,
+): RawProjectGraphDependency[] {
+  const pythonProjects = readPythonProjects(context, files);
+  const dependencies: RawProjectGraphDependency[] = [];
+  for (const layer of layers.values()) {
+    const root = context.projects[layer.projectName].root;
+    const sourceFile = joinPathFragments(root, layer.config.requirements);
+    const text = files.read(sourceFile);
+    if (text === undefined) continue;
+    const targets = findInstalledPythonProjects(
+      text,
+      sourceFile,
+      pythonProjects,
+    );
+    for (const target of targets) {
+      if (target === layer.projectName) continue;
+      dependencies.push({
+        source: layer.projectName,
+        target,
+        sourceFile,
+        type: DependencyType.static,
+      });
+    }
+  }
+  return dependencies;
+}
+
+/** Reads the `[project] name` of every project with a `pyproject.toml`. */
+function readPythonProjects(
+  context: CreateDependenciesContext,
+  files: FileHashes,
+): PythonProjects {
+  const projects: PythonProjects = {
+    byDistributionName: new Map(),
+    byRoot: new Map(),
+  };
+  for (const [projectName, project] of Object.entries(context.projects)) {
+    const path = joinPathFragments(project.root, PYPROJECT_FILE);
+    const hash = files.hash(projectName, path);
+    if (hash === undefined) continue;
+    projects.byRoot.set(posix.normalize(project.root), projectName);
+    const cached = pyprojectCache.get(join(files.workspaceRoot, path));
+    const name =
+      cached?.hash === hash
+        ? cached.name
+        : pyprojectName(files.read(path) ?? '');
+    pyprojectCache.set(join(files.workspaceRoot, path), { hash, name });
+    if (name) {
+      projects.byDistributionName.set(canonicalPackageName(name), projectName);
+    }
+  }
+  return projects;
+}
 
 /**
  * Reads `layer.json` of every project that has one. Returns the layers by

@@ -65,6 +65,7 @@ describe('createNodesV2', () => {
         targets: {
           build: {
             executor: 'nx-lambda-layers:build-layer',
+            dependsOn: ['^build'],
             cache: true,
             inputs: [
               '{projectRoot}/**/*',
@@ -79,6 +80,13 @@ describe('createNodesV2', () => {
             executor: 'nx-lambda-layers:publish-layer',
             dependsOn: ['build'],
             cache: false,
+            inputs: [
+              '{projectRoot}/layer.json',
+              { dependentTasksOutputFiles: '**/*', transitive: false },
+              { env: 'AWS_PROFILE' },
+              { env: 'AWS_REGION' },
+            ],
+            outputs: ['{workspaceRoot}/dist/{projectRoot}/publish-result.json'],
             metadata: { description: expect.stringContaining('layer sosw') },
           },
         },
@@ -111,11 +119,130 @@ describe('createNodesV2', () => {
             },
             dependsOn: ['^publish'],
             cache: false,
+            inputs: [
+              '{projectRoot}/**/*',
+              { env: 'AWS_PROFILE' },
+              { env: 'AWS_REGION' },
+            ],
+            outputs: ['{workspaceRoot}/dist/{projectRoot}/deploy-result.json'],
             metadata: { description: expect.stringContaining('template.yaml') },
           },
         },
       },
     });
+  });
+
+  it('copies samconfig settings into options', async () => {
+    const files = write({
+      'apps/orders/template.yaml': TEMPLATE,
+      'apps/orders/samconfig.toml': [
+        'version = 0.1',
+        '[default.global.parameters]',
+        'region = "eu-west-1"',
+        '[default.deploy.parameters]',
+        'stack_name = "orders-dev"',
+        'profile = "dev"',
+        'capabilities = "CAPABILITY_IAM CAPABILITY_AUTO_EXPAND"',
+        'parameter_overrides = "Stage=dev LayerParam=/custom/arn"',
+        's3_bucket = "artifacts"',
+        's3_prefix = "orders"',
+        'resolve_s3 = false',
+        '[prod.deploy.parameters]',
+        'stack_name = "orders-prod"',
+        'region = "us-west-2"',
+        'resolve_s3 = true',
+      ].join('\n'),
+    });
+
+    const deploy = (await run(files))['apps/orders'].targets.deploy;
+
+    expect(deploy.options).toEqual({
+      template: '{projectRoot}/template.yaml',
+      stackName: 'orders-dev',
+      region: 'eu-west-1',
+      profile: 'dev',
+      capabilities: ['CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND'],
+      parameterOverrides: { Stage: 'dev', LayerParam: '/custom/arn' },
+      s3Bucket: 'artifacts',
+      s3Prefix: 'orders',
+      resolveS3: false,
+    });
+    expect(deploy.configurations).toEqual({
+      prod: {
+        template: '{projectRoot}/template.yaml',
+        stackName: 'orders-prod',
+        region: 'us-west-2',
+        resolveS3: true,
+        configEnv: 'prod',
+      },
+    });
+  });
+
+  it('configEnv option picks the default options', async () => {
+    const files = write({
+      'apps/orders/template.yaml': TEMPLATE,
+      'apps/orders/samconfig.toml': [
+        '[default.deploy.parameters]',
+        'stack_name = "orders-dev"',
+        '[prod.deploy.parameters]',
+        'stack_name = "orders-prod"',
+      ].join('\n'),
+    });
+
+    const deploy = (await run(files, { configEnv: 'prod' }))['apps/orders']
+      .targets.deploy;
+
+    expect(deploy.options.stackName).toBe('orders-prod');
+    expect(deploy.options.configEnv).toBe('prod');
+    expect(deploy.configurations.default.stackName).toBe('orders-dev');
+  });
+
+  it('infers hotswap only where functions use layers', async () => {
+    const files = write({
+      'apps/plain/template.yaml': TEMPLATE,
+      'apps/direct/template.yaml': `${TEMPLATE}    Properties:
+      Layers:
+        - !Ref LayerArn
+`,
+      'apps/globals/template.yaml': `Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Layers: [arn:aws:lambda:us-east-1:123456789012:layer:sosw:3]
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+`,
+      'apps/globals/samconfig.toml':
+        '[default.deploy.parameters]\nstack_name = "g"\nregion = "eu-west-1"\n',
+    });
+
+    const projects = await run(files);
+
+    expect(projects['apps/plain'].targets.hotswap).toBeUndefined();
+    expect(projects['apps/direct'].targets.hotswap).toEqual(
+      expect.objectContaining({
+        executor: 'nx-lambda-layers:hotswap',
+        options: { stackName: '{projectName}' },
+        dependsOn: ['^publish'],
+        cache: false,
+      }),
+    );
+    expect(projects['apps/globals'].targets.hotswap.options).toEqual({
+      stackName: 'g',
+      region: 'eu-west-1',
+    });
+    expect(
+      projects['apps/globals'].targets.hotswap.metadata.description,
+    ).toContain('drifts from its template');
+  });
+
+  it('infers nothing with inference off', async () => {
+    const files = write({
+      'apps/sosw-layer/layer.json': LAYER_JSON,
+      'apps/orders/template.yaml': TEMPLATE,
+    });
+
+    expect(await run(files, { inference: false })).toEqual({});
   });
 
   it('stack name defaults to the project name', async () => {
@@ -306,6 +433,8 @@ describe('buildTargets', () => {
     expect(Object.keys(targets)).toEqual(['build', 'publish', 'deploy']);
     for (const target of Object.values(targets)) {
       expect(target.metadata?.description).toEqual(expect.any(String));
+      expect(target.inputs).toEqual(expect.any(Array));
+      expect(target.outputs).toEqual(expect.any(Array));
     }
   });
 });

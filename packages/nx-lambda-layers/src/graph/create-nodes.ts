@@ -5,17 +5,17 @@ import {
   type CreateNodesContext,
   type CreateNodesResult,
   type CreateNodesV2,
-  type TargetConfiguration,
 } from '@nx/devkit';
 import { existsSync } from 'node:fs';
+import { parse as parseToml } from 'smol-toml';
 import { basename, dirname, join, posix } from 'node:path';
 import {
   LAYER_CONFIG_FILE,
   LayerConfigError,
   parseLayerConfig,
 } from '../lib/layer-config';
-import { SAM_CONFIG_FILE } from '../lib/samconfig';
-import { isCloudFormationTemplate } from '../lib/template';
+import { SAM_CONFIG_FILE, type SamDeployConfig } from '../lib/samconfig';
+import { isCloudFormationTemplate, resourcesOf } from '../lib/template';
 import {
   normalizeOptions,
   type LambdaLayersPluginOptions,
@@ -27,25 +27,9 @@ import {
   readIfExists,
   reportOnce,
 } from './project-files';
+import { buildTargets, type InferredProject } from './targets';
 
-/** Project facts that inference reads from a project's files. */
-export type InferredProject =
-  | {
-      kind: 'layer';
-      /** Layer name from `layer.json`, undefined when the file is invalid. */
-      layerName?: string;
-      /** Workspace-relative `--find-links` folders that feed the build. */
-      findLinks: string[];
-    }
-  | {
-      kind: 'stack';
-      /** Template file name, relative to the project root. */
-      templateFile: string;
-      /** Stack name from `samconfig.toml`. */
-      stackName?: string;
-      /** Region from `samconfig.toml`. */
-      region?: string;
-    };
+export { buildTargets } from './targets';
 
 /** Targets and name by cache key, the hash of the options and files read. */
 const projectCache = new Map<string, CreateNodesResult['projects']>();
@@ -60,6 +44,9 @@ export const createNodesV2: CreateNodesV2<LambdaLayersPluginOptions> = [
   '**/*.{json,yaml,yml}',
   (files, rawOptions, context) => {
     const options = normalizeOptions(rawOptions);
+    if (!options.inference) {
+      return [];
+    }
     const projectFiles = selectProjectFiles(files, options.templateFileNames);
 
     return createNodesFromFiles(
@@ -124,9 +111,10 @@ function createNodesForFile(
   ]);
   if (!projectCache.has(key)) {
     const project = inspectProject(file, configText, samConfigText, options);
-    const name = hasProjectJson || hasPackageJson
-      ? undefined
-      : basename(projectRoot === '.' ? context.workspaceRoot : projectRoot);
+    const name =
+      hasProjectJson || hasPackageJson
+        ? undefined
+        : basename(projectRoot === '.' ? context.workspaceRoot : projectRoot);
     projectCache.set(
       key,
       project && {
@@ -157,18 +145,75 @@ function inspectProject(
     );
     return undefined;
   }
-  const samConfig = parseSamConfigOrReport(
-    samConfigText,
-    dirname(file),
-    options.configEnv,
-  );
+  const projectRoot = dirname(file);
   return {
     kind: 'stack',
     templateFile: basename(file),
-    stackName: samConfig?.stackName,
-    region: samConfig?.region,
+    samConfig: parseSamConfigOrReport(
+      samConfigText,
+      projectRoot,
+      options.configEnv,
+    ),
+    otherEnvironments: readOtherEnvironments(
+      samConfigText,
+      projectRoot,
+      options.configEnv,
+    ),
+    usesLayers: template ? templateUsesLayers(template.value) : false,
   };
 }
+
+/**
+ * Reads the deploy settings of every `samconfig.toml` environment except
+ * `configEnv`. An invalid file yields none: its error is reported by the
+ * read of `configEnv`.
+ */
+function readOtherEnvironments(
+  text: string | undefined,
+  projectRoot: string,
+  configEnv: string,
+): Record<string, SamDeployConfig> | undefined {
+  let document: Record<string, unknown>;
+  try {
+    document = text === undefined ? {} : parseToml(text);
+  } catch {
+    return undefined;
+  }
+  const environments: Record<string, SamDeployConfig> = {};
+  for (const [env, table] of Object.entries(document)) {
+    if (env === configEnv || !isTable(table)) continue;
+    if (!isTable(table.deploy) && !isTable(table.global)) continue;
+    const config = parseSamConfigOrReport(text, projectRoot, env);
+    if (config) environments[env] = config;
+  }
+  return Object.keys(environments).length ? environments : undefined;
+}
+
+function isTable(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * True when a function resource or SAM's `Globals.Function` has `Layers`:
+ * only then can the hotswap target change anything.
+ */
+function templateUsesLayers(value: unknown): boolean {
+  const globals = (value as { Globals?: { Function?: unknown } }).Globals;
+  if (isTable(globals?.Function) && 'Layers' in globals.Function) {
+    return true;
+  }
+  return resourcesOf(value).some(
+    ([, resource]) =>
+      FUNCTION_TYPES.has(String(resource?.Type)) &&
+      isTable(resource.Properties) &&
+      'Layers' in resource.Properties,
+  );
+}
+
+const FUNCTION_TYPES = new Set([
+  'AWS::Lambda::Function',
+  'AWS::Serverless::Function',
+]);
 
 function inspectLayer(file: string, text: string): InferredProject {
   try {
@@ -182,90 +227,4 @@ function inspectLayer(file: string, text: string): InferredProject {
     reportOnce(error.message);
     return { kind: 'layer', findLinks: [] };
   }
-}
-
-/**
- * Builds the inferred targets of a project. A target name option set to
- * `false` leaves that target out.
- */
-export function buildTargets(
-  project: InferredProject,
-  projectRoot: string,
-  options: NormalizedPluginOptions,
-): Record<string, TargetConfiguration> {
-  return project.kind === 'layer'
-    ? buildLayerTargets(project, options)
-    : buildStackTargets(project, projectRoot, options);
-}
-
-function buildLayerTargets(
-  project: Extract<InferredProject, { kind: 'layer' }>,
-  options: NormalizedPluginOptions,
-): Record<string, TargetConfiguration> {
-  const { buildTargetName, publishTargetName } = options;
-  const layer = project.layerName ? `layer ${project.layerName}` : 'the layer';
-  const targets: Record<string, TargetConfiguration> = {};
-
-  if (buildTargetName) {
-    targets[buildTargetName] = {
-      executor: 'nx-lambda-layers:build-layer',
-      cache: true,
-      inputs: [
-        '{projectRoot}/**/*',
-        ...project.findLinks.map(
-          (folder) => `{workspaceRoot}/${posix.normalize(folder)}/**/*`,
-        ),
-        { env: 'SOURCE_DATE_EPOCH' },
-        { externalDependencies: [] },
-      ],
-      outputs: ['{workspaceRoot}/dist/{projectRoot}'],
-      metadata: {
-        description:
-          `Install the requirements of ${layer} with pip ` +
-          'and write its zip and manifest',
-      },
-    };
-  }
-  if (publishTargetName) {
-    targets[publishTargetName] = {
-      executor: 'nx-lambda-layers:publish-layer',
-      dependsOn: buildTargetName ? [buildTargetName] : [],
-      cache: false,
-      metadata: {
-        description:
-          `Publish a new version of ${layer} to Lambda ` +
-          'and record its ARN in SSM',
-      },
-    };
-  }
-  return targets;
-}
-
-function buildStackTargets(
-  project: Extract<InferredProject, { kind: 'stack' }>,
-  projectRoot: string,
-  options: NormalizedPluginOptions,
-): Record<string, TargetConfiguration> {
-  const { deployTargetName, publishTargetName } = options;
-  if (!deployTargetName) {
-    return {};
-  }
-  return {
-    [deployTargetName]: {
-      executor: 'nx-lambda-layers:deploy',
-      options: {
-        template: `{projectRoot}/${project.templateFile}`,
-        // Nx replaces {projectName} with the project's final name.
-        stackName: project.stackName ?? '{projectName}',
-        ...(project.region ? { region: project.region } : {}),
-      },
-      dependsOn: publishTargetName ? [`^${publishTargetName}`] : [],
-      cache: false,
-      metadata: {
-        description:
-          `Deploy the CloudFormation stack of ${projectRoot}/` +
-          `${project.templateFile} after the layers it uses are published`,
-      },
-    },
-  };
 }

@@ -19,6 +19,13 @@ export interface LambdaLayersPluginOptions {
    */
   deployTargetName?: string | false;
   /**
+   * Name of the target that swaps a new layer version into the functions of
+   * a stack directly, without a CloudFormation deploy; `false` leaves the
+   * target out. Inferred only on stacks whose template lists `Layers`.
+   * @default 'hotswap'
+   */
+  hotswapTargetName?: string | false;
+  /**
    * File names that make a folder without `layer.json` a stack project.
    * When a folder has several, the first in this list is its template.
    * @default ['template.yaml', 'template.yml', 'template.json']
@@ -29,6 +36,13 @@ export interface LambdaLayersPluginOptions {
    * @default 'default'
    */
   configEnv?: string;
+  /**
+   * `false` makes the plugin infer no projects and no dependencies, so only
+   * its executors and generators remain. It exists to measure the cost of
+   * inference with the plugin still loaded.
+   * @default true
+   */
+  inference?: boolean;
 }
 
 export type NormalizedPluginOptions = Required<LambdaLayersPluginOptions>;
@@ -47,9 +61,11 @@ export function normalizeOptions(
     buildTargetName: options?.buildTargetName ?? 'build',
     publishTargetName: options?.publishTargetName ?? 'publish',
     deployTargetName: options?.deployTargetName ?? 'deploy',
+    hotswapTargetName: options?.hotswapTargetName ?? 'hotswap',
     templateFileNames: options?.templateFileNames?.length
       ? options.templateFileNames
       : DEFAULT_TEMPLATE_FILE_NAMES,
     configEnv: options?.configEnv || 'default',
+    inference: options?.inference ?? true,
   };
 }

@@ -1,7 +1,7 @@
 import { logger } from '@nx/devkit';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import {
   type InstalledDistributions,
   type PackageSource,
@@ -200,7 +200,7 @@ async function planPipRuns(
   const split = splitRequirements(
     requirementsText,
     noDependencies,
-    join(paths.requirementsFile, '..'),
+    dirname(paths.requirementsFile),
     relative(options.workspaceRoot, paths.requirementsFile),
   );
   const runs: PipRun[] = [];

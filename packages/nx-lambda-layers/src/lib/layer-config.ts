@@ -57,6 +57,51 @@ export interface LayerConfig {
    * @default []
    */
   noDependencies?: string[];
+  /**
+   * How publish-layer uploads, shares and prunes the layer. Options of the
+   * publish-layer target override each field.
+   */
+  publish?: LayerPublishConfig;
+}
+
+/** The `publish` block of `layer.json`; every field is optional. */
+export interface LayerPublishConfig {
+  /**
+   * `direct` publishes with the Lambda API; `cloudformation` deploys the
+   * layer's own stack template. @default 'direct'
+   */
+  mode?: 'direct' | 'cloudformation';
+  /**
+   * S3 bucket for the zip. `{accountId}` and `{region}` are replaced, as in
+   * `app-control-{accountId}`. Without a bucket the zip goes in the request
+   * itself, which Lambda allows up to 50 MB.
+   */
+  s3Bucket?: string;
+  /** Key prefix inside the bucket, such as `lambda_layers/`. @default '' */
+  s3Prefix?: string;
+  /** Regions to publish in, each with its own upload, version and parameter. */
+  regions?: string[];
+  /**
+   * SSM parameter name by environment name, used instead of `ssmParameter`
+   * when the `environment` option names one of them.
+   */
+  ssmParameters?: Record<string, string>;
+  /** AWS account ids allowed to use each new version. @default [] */
+  shareWithAccounts?: string[];
+  /** AWS Organizations id (`o-...`) whose accounts may use each new version. */
+  shareWithOrganization?: string;
+  /**
+   * Number of newest versions to keep; older ones are deleted unless a
+   * function still uses them. @default undefined (delete nothing)
+   */
+  keepVersions?: number;
+  /**
+   * Stack template for `mode: cloudformation`, relative to the project root.
+   * @default 'layer-stack.yaml'
+   */
+  stackTemplate?: string;
+  /** Stack name for `mode: cloudformation`. @default layer name + `-layer` */
+  stackName?: string;
 }
 
 export interface LayerPipOptions {

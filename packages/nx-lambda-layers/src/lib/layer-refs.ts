@@ -82,6 +82,42 @@ function layerArnPattern(variables: boolean): RegExp {
 
 const RESOLVE_SSM_PATTERN = /\{\{resolve:ssm:([^:}\s]+)(?::(\d+))?\}\}/g;
 
+/** A literal layer version ARN found in plain text, such as samconfig.toml. */
+export interface LayerArnInText {
+  layerName: string;
+  /** Offset of the ARN in the text. */
+  start: number;
+  /** The version number, `'placeholder'`, or undefined for another token. */
+  version?: number | 'placeholder';
+  /** Offsets `[start, end)` of the version token in the text. */
+  versionRange: [number, number];
+}
+
+/**
+ * Finds the literal version ARNs of `layers` in plain text that is not a
+ * template, such as the `parameter_overrides` of samconfig.toml.
+ */
+export function findLayerArnsInText(
+  text: string,
+  layers: LayerConfig[],
+): LayerArnInText[] {
+  const byName = new Map(layers.map((layer) => [layer.layerName, layer]));
+  const found: LayerArnInText[] = [];
+  for (const match of text.matchAll(layerArnPattern(false))) {
+    const layer = byName.get(match[1]);
+    if (!layer) continue;
+    const start = match.index ?? 0;
+    const end = start + match[0].length;
+    found.push({
+      layerName: layer.layerName,
+      start,
+      version: layerVersionOf(match[2], layer),
+      versionRange: [end - match[2].length, end],
+    });
+  }
+  return found;
+}
+
 /** A string scanned for references: one scalar's value or a joined list. */
 interface ScannedString {
   text: string;

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  findSamConfigFile,
   parseSamConfig,
   readSamConfig,
   SamConfigError,
@@ -148,6 +149,67 @@ parameter_overrides = "Filter=a=b"
   });
 });
 
+/** The deploy settings of FULL_CONFIG, written as SAM CLI's YAML form. */
+const FULL_YAML_CONFIG = `version: 0.1
+default:
+  global:
+    parameters:
+      stack_name: global-stack
+      region: eu-west-1
+  deploy:
+    parameters:
+      stack_name: orders-api
+      profile: ops
+      capabilities: CAPABILITY_IAM CAPABILITY_AUTO_EXPAND
+      parameter_overrides:
+        - SoswLayerArn=/lambda-layers/sosw/arn
+        - Subject="hello world"
+        - Quote="a \\"b\\" c"
+      s3_bucket: artifacts
+      s3_prefix: orders
+      resolve_s3: false
+      tags: team="data platform" stage=dev
+      confirm_changeset: true
+      role_arn: arn:aws:iam::123456789012:role/cfn
+      notification_arns:
+        - arn:aws:sns:eu-west-1:123456789012:a
+        - arn:aws:sns:eu-west-1:123456789012:b
+prod:
+  deploy:
+    parameters:
+      stack_name: orders-api-prod
+`;
+
+describe('parseSamConfig with YAML', () => {
+  it('reads the same settings as TOML', () => {
+    const fromYaml = parseSamConfig(FULL_YAML_CONFIG, 'samconfig.yaml');
+
+    expect(fromYaml).toEqual(parseSamConfig(FULL_CONFIG, 'samconfig.toml'));
+  });
+
+  it('reads another config environment', () => {
+    const config = parseSamConfig(FULL_YAML_CONFIG, 'samconfig.yml', 'prod');
+
+    expect(config.stackName).toBe('orders-api-prod');
+  });
+
+  it('reports invalid YAML with its line', () => {
+    expect(() =>
+      parseSamConfig('default:\n  deploy: [\n', 'samconfig.yaml'),
+    ).toThrow(/^samconfig\.yaml:\d+:\d+: invalid YAML/);
+  });
+
+  it('reports a wrong value with its line', () => {
+    const text =
+      'default:\n  deploy:\n    parameters:\n      stack_name: s\n' +
+      '      resolve_s3: maybe\n';
+
+    expect(() => parseSamConfig(text, 'samconfig.yaml')).toThrow(
+      'samconfig.yaml:5: invalid resolve_s3 "maybe"; set it to true or false',
+    );
+  });
+});
+
 describe('splitKeyValuePairs', () => {
   it('splits plain and quoted values', () => {
     const result = splitKeyValuePairs('A=1  B="two words"\tC=');
@@ -183,6 +245,20 @@ describe('readSamConfig', () => {
     writeFileSync(join(dir, 'samconfig.toml'), FULL_CONFIG);
 
     expect(readSamConfig(dir, 'prod')?.stackName).toBe('orders-api-prod');
+  });
+
+  it('reads samconfig.yaml when no TOML file exists', () => {
+    writeFileSync(join(dir, 'samconfig.yaml'), FULL_YAML_CONFIG);
+
+    expect(findSamConfigFile(dir)).toBe(join(dir, 'samconfig.yaml'));
+    expect(readSamConfig(dir)?.stackName).toBe('orders-api');
+  });
+
+  it('prefers samconfig.toml over samconfig.yaml', () => {
+    writeFileSync(join(dir, 'samconfig.yaml'), FULL_YAML_CONFIG);
+    writeFileSync(join(dir, 'samconfig.toml'), FULL_CONFIG);
+
+    expect(findSamConfigFile(dir)).toBe(join(dir, 'samconfig.toml'));
   });
 
   it('names the file path in errors', () => {

@@ -1,9 +1,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
+import { isMap, LineCounter, parseDocument } from 'yaml';
 
 /** File name of the SAM CLI project configuration, next to the template. */
 export const SAM_CONFIG_FILE = 'samconfig.toml';
+
+/**
+ * SAM CLI configuration file names, in the order SAM CLI looks for them
+ * next to the template when `--config-file` is not given.
+ */
+export const SAM_CONFIG_FILES = [
+  SAM_CONFIG_FILE,
+  'samconfig.yaml',
+  'samconfig.yml',
+];
 
 /**
  * Deploy settings of one SAM CLI configuration environment: the keys of
@@ -42,17 +53,20 @@ interface ValueReader {
 }
 
 /**
- * Parses `samconfig.toml` text and returns the deploy settings of
- * `configEnv`. An environment that the file does not define gives empty
- * settings, so a stack without one deploys with the plugin's defaults.
- * `source` names the file in errors.
+ * Parses SAM CLI configuration text and returns the deploy settings of
+ * `configEnv`. `source` names the file in errors, and a `source` ending in
+ * `.yaml` or `.yml` is read as YAML, any other as TOML. An environment that
+ * the file does not define gives empty settings, so a stack without one
+ * deploys with the plugin's defaults.
  */
 export function parseSamConfig(
   text: string,
   source: string,
   configEnv = 'default',
 ): SamDeployConfig {
-  const document = parseToml(text, source);
+  const document = isYamlFile(source)
+    ? parseYaml(text, source)
+    : parseToml(text, source);
   const environment = asTable(document[configEnv]);
   const table = {
     ...asTable(asTable(environment.global).parameters),
@@ -77,17 +91,36 @@ export function parseSamConfig(
 }
 
 /**
- * Reads `samconfig.toml` from `dir` and returns the deploy settings of
- * `configEnv`, or undefined when the folder has no such file.
+ * Returns the path of the first of `samconfig.toml`, `samconfig.yaml` and
+ * `samconfig.yml` that exists in `dir`, or undefined when none does.
+ */
+export function findSamConfigFile(dir: string): string | undefined {
+  return SAM_CONFIG_FILES.map((name) => join(dir, name)).find((path) =>
+    existsSync(path),
+  );
+}
+
+/**
+ * Reads the SAM CLI configuration file of `dir` (see `findSamConfigFile`)
+ * and returns the deploy settings of `configEnv`, or undefined when the
+ * folder has no such file.
  */
 export function readSamConfig(
   dir: string,
   configEnv = 'default',
 ): SamDeployConfig | undefined {
-  const path = join(dir, SAM_CONFIG_FILE);
-  if (!existsSync(path)) {
+  const path = findSamConfigFile(dir);
+  if (path === undefined) {
     return undefined;
   }
+  return readSamConfigFile(path, configEnv);
+}
+
+/** Reads the deploy settings of `configEnv` from one configuration file. */
+export function readSamConfigFile(
+  path: string,
+  configEnv = 'default',
+): SamDeployConfig {
   return parseSamConfig(readFileSync(path, 'utf8'), path, configEnv);
 }
 
@@ -173,6 +206,25 @@ function parseToml(text: string, source: string): Table {
     }
     throw error;
   }
+}
+
+function isYamlFile(source: string): boolean {
+  return /\.ya?ml$/i.test(source);
+}
+
+function parseYaml(text: string, source: string): Table {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter });
+  const [error] = document.errors;
+  if (error) {
+    const { line, col } = lineCounter.linePos(error.pos[0]);
+    throw new SamConfigError(
+      `${source}:${line}:${col}: invalid YAML: ` +
+        `${error.message.split('\n')[0]}; fix the syntax`,
+    );
+  }
+  const value: unknown = document.toJS();
+  return asTable(value);
 }
 
 function asTable(value: unknown): Table {
@@ -271,6 +323,9 @@ function invalidValue(
  * positions, so the line is found in the text.
  */
 function positionOfKey(reader: ValueReader, key: string): string {
+  if (isYamlFile(reader.source)) {
+    return yamlPositionOfKey(reader, key);
+  }
   const assignment = new RegExp(`^\\s*["']?${key}["']?\\s*=`);
   const lines = reader.text.split(/\r?\n/);
   const found: Record<string, number> = {};
@@ -287,6 +342,23 @@ function positionOfKey(reader: ValueReader, key: string): string {
     found[`${reader.configEnv}.deploy.parameters`] ??
     found[`${reader.configEnv}.global.parameters`];
   return line === undefined ? reader.source : `${reader.source}:${line}`;
+}
+
+/** Returns `source:line` of `key` in the YAML deploy, else global, table. */
+function yamlPositionOfKey(reader: ValueReader, key: string): string {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(reader.text, { lineCounter });
+  for (const command of ['deploy', 'global']) {
+    const table = document.getIn([reader.configEnv, command, 'parameters']);
+    const pair = isMap(table)
+      ? table.items.find((item) => String(item.key) === key)
+      : undefined;
+    const offset = (pair?.key as { range?: [number] } | undefined)?.range?.[0];
+    if (offset !== undefined) {
+      return `${reader.source}:${lineCounter.linePos(offset).line}`;
+    }
+  }
+  return reader.source;
 }
 
 function dropUndefined<T extends object>(value: T): T {

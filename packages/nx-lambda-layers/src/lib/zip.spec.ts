@@ -307,6 +307,16 @@ describe('writeZip', () => {
     );
   });
 
+  it('rejects a file over 2 GiB', async () => {
+    const entries = [
+      { name: 'big.bin', source: '/data/big.bin', mode: 0o644, size: 2 ** 31 },
+    ];
+
+    await expect(writeZip(entries, join(workDir, 'out.zip'))).rejects.toThrow(
+      'cannot zip /data/big.bin: 2147483648 bytes is over 2 GiB',
+    );
+  });
+
   it('rejects duplicate and unsafe names', async () => {
     const source = join(workDir, 'a.txt');
     writeFileSync(source, 'a');

@@ -56,6 +56,8 @@ const DEFAULT_LEVEL = 6;
  * another size), so a few more than that keeps every thread busy.
  */
 const MAX_FILES_IN_FLIGHT = 16;
+/** Largest file `readFileSync` reads: 2 GiB - 1 bytes in Node.js 20. */
+const MAX_FILE_BYTES = 2 ** 31 - 1;
 /** Uncompressed bytes read ahead of the writer; a larger file is read alone. */
 const MAX_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
 /** Output is buffered and written in chunks of about this many bytes. */
@@ -81,7 +83,7 @@ const deflateRawAsync = promisify(deflateRaw);
 /**
  * Returns zlib options for one file. The output buffer fits the whole
  * result, so each file takes one thread-pool job instead of one per 16 KiB
- * of output. The window is the smallest that holds the whole file (zlib
+ * of output. The window is the smallest that fits the whole file (zlib
  * allows 2^9 to 2^15 bytes for raw deflate), which allocates less per call.
  */
 function deflateOptions(size: number, level: number): ZlibOptions {
@@ -210,6 +212,13 @@ function checkEntry(entry: ZipFileEntry): void {
     throw new Error(
       `cannot zip ${entry.source}: ${entry.size} bytes is over the 4 GiB ` +
         'limit of a zip without Zip64',
+    );
+  }
+  if (entry.size > MAX_FILE_BYTES) {
+    throw new Error(
+      `cannot zip ${entry.source}: ${entry.size} bytes is over 2 GiB, the ` +
+        'largest file Node.js reads into one buffer; Lambda layers are ' +
+        'limited to 250 MB unzipped, so leave the file out',
     );
   }
 }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
   CloudFormationClient,
+  DescribeStackResourceCommand,
   DescribeStacksCommand,
   GetTemplateCommand,
 } from '@aws-sdk/client-cloudformation';
@@ -365,7 +366,7 @@ describe('deploy executor', () => {
     );
   });
 
-  it('resolveS3 creates the artifact bucket', async () => {
+  it('resolveS3 creates the managed stack', async () => {
     writeProjectFile(
       'samconfig.toml',
       'version = 0.1\n[default.deploy.parameters]\n' +
@@ -375,7 +376,15 @@ describe('deploy executor', () => {
     const output = await deployExecutor({}, context(), recordingClients);
 
     expect(output.success).toBe(true);
-    const bucket = 'nx-lambda-layers-artifacts-123456789012-us-east-1';
+    const managed = await describe_stack('nx-lambda-layers-managed');
+    expect(managed?.StackStatus).toBe('CREATE_COMPLETE');
+    const resource = await new CloudFormationClient({}).send(
+      new DescribeStackResourceCommand({
+        StackName: 'nx-lambda-layers-managed',
+        LogicalResourceId: 'ArtifactsBucket',
+      }),
+    );
+    const bucket = String(resource.StackResourceDetail?.PhysicalResourceId);
     await new S3Client({ forcePathStyle: true }).send(
       new HeadBucketCommand({ Bucket: bucket }),
     );

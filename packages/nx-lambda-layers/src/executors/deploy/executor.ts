@@ -5,6 +5,7 @@ import {
   createAwsClients,
 } from '../../lib/aws/clients';
 import { describeFailure } from '../../lib/aws/errors';
+import { type ConfirmPrompt, terminalPrompt } from '../../lib/deploy/confirm';
 import { deployStack } from '../../lib/deploy/deploy';
 import { loadDeployInput } from '../../lib/deploy/input';
 import { DEPLOY_RESULT_FILE } from '../../lib/deploy/report';
@@ -20,6 +21,7 @@ export default async function deployExecutor(
   options: DeployExecutorSchema,
   context: ExecutorContext,
   createClients: AwsClientsFactory = createAwsClients,
+  prompt: ConfirmPrompt = terminalPrompt,
 ): Promise<{ success: boolean }> {
   const projectRoot = projectRootOf(context);
   try {
@@ -28,7 +30,7 @@ export default async function deployExecutor(
       region: input.settings.region,
       profile: input.settings.profile,
     });
-    const result = await deployStack(input, clients);
+    const result = await deployStack(input, clients, undefined, prompt);
 
     const resultFile = join(layerOutputDir(projectRoot), DEPLOY_RESULT_FILE);
     await writeJsonFile(join(context.root, resultFile), result);

@@ -24,4 +24,21 @@ export interface DeployExecutorSchema {
   configEnv?: string;
   /** Create the change set without executing it. @default false */
   noExecuteChangeset?: boolean;
+  /**
+   * SAM CLI configuration file, relative to the workspace root.
+   * @default samconfig.toml, .yaml or .yml next to the template
+   */
+  configFile?: string;
+  /** Stack tags by key, over samconfig.toml's. */
+  tags?: Record<string, string>;
+  /** IAM role CloudFormation assumes. @default role_arn in samconfig.toml */
+  roleArn?: string;
+  /** SNS topics for stack events. @default notification_arns in samconfig.toml */
+  notificationArns?: string[];
+  /** Ask before executing. @default confirm_changeset in samconfig.toml */
+  confirmChangeset?: boolean;
+  /** Answer yes to the confirmChangeset question. @default false */
+  autoApprove?: boolean;
+  /** Delete a ROLLBACK_COMPLETE stack and create it again. @default false */
+  replaceFailedStack?: boolean;
 }

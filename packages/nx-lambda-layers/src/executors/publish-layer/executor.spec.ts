@@ -1,292 +1,307 @@
-import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LambdaClient, ListLayerVersionsCommand } from '@aws-sdk/client-lambda';
+import {
+  GetLayerVersionCommand,
+  LambdaClient,
+  ListLayerVersionsCommand,
+} from '@aws-sdk/client-lambda';
 import {
   DeleteParameterCommand,
   GetParameterCommand,
+  GetParameterHistoryCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
-import type { ExecutorContext } from '@nx/devkit';
-import JSZip from 'jszip';
 import {
   captureLogs,
-  recordCommands,
   useEmulator,
 } from '../../../../../tools/emulator/jest-helpers';
 import {
-  type AwsClientsFactory,
-  createAwsClients,
-} from '../../lib/aws/clients';
-import type { LayerManifest, PublishResult } from '../../lib/manifest';
+  callsMatching,
+  LayerWorkspace,
+  OUTPUT_DIR,
+  recordingFactory,
+} from '../../lib/publish/testing';
 import publishLayerExecutor from './executor';
 
 useEmulator();
 const logs = captureLogs();
 
-const PROJECT_ROOT = 'apps/test-layer';
-const OUTPUT_DIR = join('dist', PROJECT_ROOT);
-
-let workspaceRoot: string;
-let layerName: string;
+let workspace: LayerWorkspace;
 let layerCount = 0;
+/** Every AWS call of the test, as `region service:Operation`. */
+let calls: string[];
 
-/** Lambda and SSM commands sent through the clients of the last run. */
-let lambdaCommands: string[];
-let ssmCommands: string[];
-
-/**
- * Creates the real clients and records the commands they send; the calls
- * still reach the emulator.
- */
-const recordingClients: AwsClientsFactory = async (options) => {
-  const clients = await createAwsClients(options);
-  lambdaCommands = recordCommands(clients.lambda);
-  ssmCommands = recordCommands(clients.ssm);
-  return clients;
-};
-
-function context(): ExecutorContext {
-  return {
-    root: workspaceRoot,
-    cwd: workspaceRoot,
-    isVerbose: false,
-    projectName: 'test-layer',
-    projectsConfigurations: {
-      version: 2,
-      projects: { 'test-layer': { root: PROJECT_ROOT } },
-    },
-    nxJsonConfiguration: {},
-    projectGraph: { nodes: {}, dependencies: {} },
-  } as ExecutorContext;
-}
-
-/** Writes a layer zip with one module and its manifest, as build-layer does. */
-async function writeBuild(moduleText: string): Promise<LayerManifest> {
-  const zip = new JSZip();
-  zip.file('python/greeting.py', moduleText, {
-    date: new Date('1980-01-01T00:00:00Z'),
-  });
-  const bytes = await zip.generateAsync({ type: 'nodebuffer' });
-  const digest = createHash('sha256').update(bytes).digest();
-  const manifest: LayerManifest = {
-    layerName,
-    zipFile: 'layer.zip',
-    sha256: digest.toString('hex'),
-    sha256Base64: digest.toString('base64'),
-    zipBytes: bytes.length,
-    unzippedBytes: moduleText.length,
-    fileCount: 1,
-    packages: [],
-    runtimes: ['python3.12'],
-    architectures: ['x86_64'],
-  };
-  const outputDir = join(workspaceRoot, OUTPUT_DIR);
-  mkdirSync(outputDir, { recursive: true });
-  writeFileSync(join(outputDir, 'layer.zip'), bytes);
-  writeFileSync(
-    join(outputDir, 'layer.manifest.json'),
-    JSON.stringify(manifest),
+function run(options: Parameters<typeof publishLayerExecutor>[0] = {}) {
+  return publishLayerExecutor(
+    options,
+    workspace.context(),
+    recordingFactory(calls),
   );
-  return manifest;
-}
-
-function readResult(): PublishResult {
-  const path = join(workspaceRoot, OUTPUT_DIR, 'publish-result.json');
-  return JSON.parse(readFileSync(path, 'utf8')) as PublishResult;
 }
 
 async function listVersions(): Promise<number[]> {
-  const lambda = new LambdaClient({});
-  const output = await lambda.send(
-    new ListLayerVersionsCommand({ LayerName: layerName }),
+  const output = await new LambdaClient({}).send(
+    new ListLayerVersionsCommand({ LayerName: workspace.layerName }),
   );
   return (output.LayerVersions ?? []).map((item) => item.Version ?? 0).sort();
 }
 
-async function readParameter(): Promise<string | undefined> {
-  const ssm = new SSMClient({});
-  const output = await ssm.send(
-    new GetParameterCommand({ Name: `/layers/${layerName}/arn` }),
+async function readParameter(name = workspace.ssmParameter) {
+  const output = await new SSMClient({}).send(
+    new GetParameterCommand({ Name: name }),
   );
   return output.Parameter?.Value;
 }
 
+function errorLine(): string | undefined {
+  return logs.find((line) => line.startsWith('error:'));
+}
+
 beforeEach(() => {
-  workspaceRoot = mkdtempSync(join(tmpdir(), 'publish-layer-spec-'));
   // Each test gets its own layer, because the emulator keeps state.
   layerCount += 1;
-  layerName = `spec-layer-${layerCount}`;
-  lambdaCommands = [];
-  ssmCommands = [];
-  mkdirSync(join(workspaceRoot, PROJECT_ROOT), { recursive: true });
-  writeFileSync(
-    join(workspaceRoot, PROJECT_ROOT, 'layer.json'),
-    JSON.stringify({
-      layerName,
-      ssmParameter: `/layers/${layerName}/arn`,
-      runtimes: ['python3.12'],
-      license: 'MIT',
-      description: 'greeting module for tests',
-    }),
-  );
+  workspace = new LayerWorkspace(`spec-layer-${layerCount}`);
+  workspace.writeLayerJson();
+  calls = [];
 });
 
 afterEach(() => {
-  rmSync(workspaceRoot, { recursive: true, force: true });
+  workspace.remove();
 });
 
 describe('publish-layer executor', () => {
   it('publishes a new layer', async () => {
-    const manifest = await writeBuild('GREETING = "hello"\n');
+    const manifest = await workspace.writeBuild('GREETING = "hello"\n');
 
-    const output = await publishLayerExecutor({}, context(), recordingClients);
+    const output = await run();
 
     expect(output.success).toBe(true);
-    expect(lambdaCommands).toContain('PublishLayerVersionCommand');
+    expect(calls).toContain('us-east-1 lambda:PublishLayerVersion');
     expect(await listVersions()).toEqual([1]);
-    const result = readResult();
+    const result = workspace.readResult();
     expect(result.version).toBe(1);
     expect(result.published).toBe(true);
     expect(result.codeSha256).toBe(manifest.sha256Base64);
     expect(result.region).toBe('us-east-1');
     expect(result.layerVersionArn).toMatch(
-      new RegExp(`^arn:aws:lambda:us-east-1:\\d{12}:layer:${layerName}:1$`),
+      new RegExp(
+        `^arn:aws:lambda:us-east-1:\\d{12}:layer:${workspace.layerName}:1$`,
+      ),
     );
-    expect(result.layerArn).toBe(result.layerVersionArn.replace(/:1$/, ''));
+    expect(result.layerArn).toBe(result.layerVersionArn?.replace(/:1$/, ''));
+    expect(result.regions).toHaveLength(1);
     expect(logs.join('\n')).toContain(result.layerVersionArn);
   });
 
-  it('publishes an unchanged zip once', async () => {
-    await writeBuild('GREETING = "hello"\n');
-    await publishLayerExecutor({}, context(), recordingClients);
+  it('description has hash and packages', async () => {
+    const manifest = await workspace.writeBuild('GREETING = "hello"\n');
 
-    const second = await publishLayerExecutor({}, context(), recordingClients);
+    await run();
+
+    const output = await new LambdaClient({}).send(
+      new GetLayerVersionCommand({
+        LayerName: workspace.layerName,
+        VersionNumber: 1,
+      }),
+    );
+    expect(output.Description).toBe(
+      `greeting module for tests | sha256:${manifest.sha256} | ` +
+        'greeting==1.0.0',
+    );
+    expect(output.LicenseInfo).toBe('MIT');
+    expect(output.CompatibleRuntimes).toEqual(['python3.12']);
+  });
+
+  it('publishes an unchanged zip once', async () => {
+    await workspace.writeBuild('GREETING = "hello"\n');
+    await run();
+    calls.length = 0;
+
+    const second = await run();
 
     expect(second.success).toBe(true);
-    // The second run sent its calls through the recording wrapper around
-    // the real client, so a missing PublishLayerVersion means none was sent.
-    expect(lambdaCommands).toContain('ListLayerVersionsCommand');
-    expect(lambdaCommands).not.toContain('PublishLayerVersionCommand');
+    // The calls went through the recording wrapper around the real clients,
+    // so a missing PublishLayerVersion means none was sent.
+    expect(calls).toContain('us-east-1 lambda:ListLayerVersions');
+    expect(calls).not.toContain('us-east-1 lambda:PublishLayerVersion');
     expect(await listVersions()).toEqual([1]);
     expect(logs).toContain(
       'info: layer unchanged: same CodeSha256 as version 1',
     );
-    expect(readResult().published).toBe(false);
-    expect(readResult().version).toBe(1);
+    expect(workspace.readResult().published).toBe(false);
+    expect(workspace.readResult().version).toBe(1);
   });
 
   it('SSM parameter holds the version ARN', async () => {
-    await writeBuild('GREETING = "hello"\n');
+    await workspace.writeBuild('GREETING = "hello"\n');
 
-    await publishLayerExecutor({}, context(), recordingClients);
+    await run();
 
-    expect(await readParameter()).toBe(readResult().layerVersionArn);
+    expect(await readParameter()).toBe(workspace.readResult().layerVersionArn);
+  });
+
+  it('unchanged publish adds no SSM history', async () => {
+    await workspace.writeBuild('GREETING = "hello"\n');
+    await run();
+    calls.length = 0;
+
+    await run();
+
+    expect(calls).not.toContain('us-east-1 ssm:PutParameter');
+    const history = await new SSMClient({}).send(
+      new GetParameterHistoryCommand({ Name: workspace.ssmParameter }),
+    );
+    expect(history.Parameters).toHaveLength(1);
+    expect(logs.join('\n')).toContain(
+      `SSM parameter ${workspace.ssmParameter} already holds`,
+    );
   });
 
   it('unchanged run restores a deleted parameter', async () => {
-    await writeBuild('GREETING = "hello"\n');
-    await publishLayerExecutor({}, context(), recordingClients);
+    await workspace.writeBuild('GREETING = "hello"\n');
+    await run();
     await new SSMClient({}).send(
-      new DeleteParameterCommand({ Name: `/layers/${layerName}/arn` }),
+      new DeleteParameterCommand({ Name: workspace.ssmParameter }),
     );
+    calls.length = 0;
 
-    await publishLayerExecutor({}, context(), recordingClients);
+    await run();
 
-    expect(lambdaCommands).not.toContain('PublishLayerVersionCommand');
-    expect(await readParameter()).toMatch(new RegExp(`:${layerName}:1$`));
+    expect(calls).not.toContain('us-east-1 lambda:PublishLayerVersion');
+    expect(await readParameter()).toMatch(
+      new RegExp(`:${workspace.layerName}:1$`),
+    );
   });
 
   it('changed zip publishes version 2', async () => {
-    await writeBuild('GREETING = "hello"\n');
-    await publishLayerExecutor({}, context(), recordingClients);
-    const manifest = await writeBuild('GREETING = "hi"\n');
+    await workspace.writeBuild('GREETING = "hello"\n');
+    await run();
+    const manifest = await workspace.writeBuild('GREETING = "hi"\n');
 
-    const output = await publishLayerExecutor({}, context(), recordingClients);
+    const output = await run();
 
     expect(output.success).toBe(true);
     expect(await listVersions()).toEqual([1, 2]);
-    expect(readResult().version).toBe(2);
-    expect(readResult().codeSha256).toBe(manifest.sha256Base64);
-    expect(await readParameter()).toMatch(new RegExp(`:${layerName}:2$`));
+    expect(workspace.readResult().version).toBe(2);
+    expect(workspace.readResult().codeSha256).toBe(manifest.sha256Base64);
+    expect(await readParameter()).toMatch(
+      new RegExp(`:${workspace.layerName}:2$`),
+    );
   });
 
   it('force publishes an unchanged zip', async () => {
-    await writeBuild('GREETING = "hello"\n');
-    await publishLayerExecutor({}, context(), recordingClients);
+    await workspace.writeBuild('GREETING = "hello"\n');
+    await run();
 
-    await publishLayerExecutor({ force: true }, context(), recordingClients);
+    await run({ force: true });
 
-    expect(lambdaCommands).toContain('PublishLayerVersionCommand');
+    expect(calls).toContain('us-east-1 lambda:PublishLayerVersion');
     expect(await listVersions()).toEqual([1, 2]);
-    expect(await readParameter()).toMatch(new RegExp(`:${layerName}:2$`));
+    expect(await readParameter()).toMatch(
+      new RegExp(`:${workspace.layerName}:2$`),
+    );
+  });
+
+  it('environment picks the SSM parameter', async () => {
+    workspace.writeLayerJson({
+      publish: { ssmParameters: { prod: `/prod/${workspace.layerName}` } },
+    });
+    await workspace.writeBuild('GREETING = "hello"\n');
+
+    const output = await run({ environment: 'prod' });
+
+    expect(output.success).toBe(true);
+    expect(await readParameter(`/prod/${workspace.layerName}`)).toBe(
+      workspace.readResult().layerVersionArn,
+    );
+    expect(workspace.readResult().ssmParameter).toBe(
+      `/prod/${workspace.layerName}`,
+    );
+  });
+
+  it('unknown environment fails before calls', async () => {
+    await workspace.writeBuild('GREETING = "hello"\n');
+
+    const output = await run({ environment: 'staging' });
+
+    expect(output.success).toBe(false);
+    expect(calls).toEqual([]);
+    expect(errorLine()).toContain('no SSM parameter for environment staging');
   });
 
   it('dry run makes no write calls', async () => {
-    await writeBuild('GREETING = "hello"\n');
+    await workspace.writeBuild('GREETING = "hello"\n');
 
-    const output = await publishLayerExecutor(
-      { dryRun: true },
-      context(),
-      recordingClients,
-    );
+    const output = await run({
+      dryRun: true,
+      shareWithAccounts: ['111122223333'],
+    });
 
     expect(output.success).toBe(true);
-    expect(lambdaCommands).toEqual(['ListLayerVersionsCommand']);
-    expect(ssmCommands).toEqual([]);
+    expect(calls).toEqual([
+      'us-east-1 lambda:ListLayerVersions',
+      'us-east-1 ssm:GetParameter',
+    ]);
     expect(await listVersions()).toEqual([]);
     const text = logs.join('\n');
     expect(text).toContain('dry run: would call PublishLayerVersion');
+    expect(text).toMatch(/"ZipFile":"<\d+ bytes>"/);
+    expect(text).toContain(
+      'dry run: would call AddLayerVersionPermission for the new version ' +
+        'and account 111122223333',
+    );
     expect(text).toContain('dry run: would call PutParameter');
-    expect(text).toContain(`"Name":"/layers/${layerName}/arn"`);
+    expect(text).toContain(`"Name":"${workspace.ssmParameter}"`);
     expect(
-      existsSync(join(workspaceRoot, OUTPUT_DIR, 'publish-result.json')),
+      existsSync(join(workspace.root, OUTPUT_DIR, 'publish-result.json')),
     ).toBe(false);
   });
 
+  it('zip over 50 MB without bucket fails', async () => {
+    await workspace.writeBuild('GREETING = "hello"\n', 50 * 1024 * 1024);
+
+    const output = await run();
+
+    expect(output.success).toBe(false);
+    expect(calls).toEqual([]);
+    expect(errorLine()).toContain("over Lambda's limit of 52428800 bytes");
+    expect(errorLine()).toContain('`s3Bucket` option');
+  });
+
   it('zip changed after build fails', async () => {
-    await writeBuild('GREETING = "hello"\n');
-    const zipPath = join(workspaceRoot, OUTPUT_DIR, 'layer.zip');
+    await workspace.writeBuild('GREETING = "hello"\n');
+    const zipPath = join(workspace.root, OUTPUT_DIR, 'layer.zip');
     writeFileSync(
       zipPath,
       Buffer.concat([readFileSync(zipPath), Buffer.from('x')]),
     );
 
-    const output = await publishLayerExecutor({}, context(), recordingClients);
+    const output = await run();
 
     expect(output.success).toBe(false);
-    expect(lambdaCommands).toEqual([]);
-    const error = logs.find((line) => line.startsWith('error:'));
-    expect(error).toContain(`${OUTPUT_DIR}/layer.zip has SHA-256`);
-    expect(error).toContain('run the build target again');
+    expect(calls).toEqual([]);
+    expect(errorLine()).toContain(`${OUTPUT_DIR}/layer.zip has SHA-256`);
+    expect(errorLine()).toContain('run the build target again');
   });
 
   it('missing zip says to build first', async () => {
-    await writeBuild('GREETING = "hello"\n');
-    rmSync(join(workspaceRoot, OUTPUT_DIR, 'layer.zip'));
+    await workspace.writeBuild('GREETING = "hello"\n');
+    rmSync(join(workspace.root, OUTPUT_DIR, 'layer.zip'));
 
-    const output = await publishLayerExecutor({}, context(), recordingClients);
+    const output = await run();
 
     expect(output.success).toBe(false);
-    const error = logs.find((line) => line.startsWith('error:'));
-    expect(error).toContain(`${OUTPUT_DIR}/layer.zip not found`);
-    expect(error).toContain('run the build target');
+    expect(errorLine()).toContain(`${OUTPUT_DIR}/layer.zip not found`);
+    expect(errorLine()).toContain('run the build target');
   });
 
   it('missing manifest says to build first', async () => {
-    const output = await publishLayerExecutor({}, context(), recordingClients);
+    const output = await run();
 
     expect(output.success).toBe(false);
-    const error = logs.find((line) => line.startsWith('error:'));
-    expect(error).toContain(`${OUTPUT_DIR}/layer.manifest.json not found`);
-    expect(error).toContain('run the build target');
+    expect(errorLine()).toContain(
+      `${OUTPUT_DIR}/layer.manifest.json not found`,
+    );
+    expect(errorLine()).toContain('run the build target');
   });
 });

@@ -9,12 +9,17 @@ import { readLayerConfig } from '../../lib/layer-config';
 import { layerOutputDir, PUBLISH_RESULT_FILE } from '../../lib/manifest';
 import { readLayerArtifacts } from '../../lib/publish/artifacts';
 import { writeJsonFile } from '../../lib/publish/json-file';
-import { publishLayer } from '../../lib/publish/publish-layer';
+import { publishInRegions } from '../../lib/publish/run';
+import {
+  checkDirectUploadSize,
+  mergePublishSettings,
+} from '../../lib/publish/settings';
 import type { PublishLayerExecutorSchema } from './schema';
 
 /**
- * Publishes the built layer zip of the project and records the version ARN
- * in SSM and in `dist/<projectRoot>/publish-result.json`.
+ * Publishes the built layer zip of the project in each configured region
+ * and records the version ARNs in SSM and in
+ * `dist/<projectRoot>/publish-result.json`.
  */
 export default async function publishLayerExecutor(
   options: PublishLayerExecutorSchema,
@@ -24,24 +29,22 @@ export default async function publishLayerExecutor(
   const projectRoot = projectRootOf(context);
   try {
     const config = readLayerConfig(context.root, projectRoot);
+    const settings = mergePublishSettings(config, options);
     const artifacts = readLayerArtifacts(context.root, projectRoot);
-    const clients = await createClients({
-      region: options.region,
-      profile: options.profile,
-    });
-    const result = await publishLayer(config, artifacts, clients, options);
-    if (!result) {
-      return { success: true };
-    }
+    checkDirectUploadSize(artifacts.zip.length, settings, artifacts.zipPath);
 
+    const result = await publishInRegions(
+      { config, settings, artifacts },
+      { workspaceRoot: context.root, projectRoot },
+      createClients,
+    );
+    if (settings.dryRun) {
+      return { success: result.success };
+    }
     const resultFile = join(layerOutputDir(projectRoot), PUBLISH_RESULT_FILE);
     await writeJsonFile(join(context.root, resultFile), result);
-    const state = result.published ? 'published' : 'unchanged';
-    logger.info(
-      `layer ${result.layerName} version ${result.version} (${state}): ` +
-        `${result.layerVersionArn}, result in ${resultFile}`,
-    );
-    return { success: true };
+    logger.info(`result in ${resultFile}`);
+    return { success: result.success };
   } catch (error) {
     logger.error(
       `publish-layer failed for ${projectRoot}: ${describeFailure(error)}`,

@@ -55,9 +55,9 @@ export function compareEntryNames(a: string, b: string): number {
  * Symbolic links that resolve inside `rootDir` are followed and stored as
  * the files they point to; a link that resolves outside it is rejected.
  *
- * The walk uses synchronous calls: on a tree of 2,610 files, the
- * asynchronous ones took about 150 ms against about 30 ms, because each
- * costs a thread-pool round trip (tools/bench/zip-bench.ts).
+ * The walk uses synchronous calls because each asynchronous one costs a
+ * thread-pool round trip: on the 2,610-file benchmark tree
+ * (tools/bench/zip-bench.ts) they took about 150 ms against about 60 ms.
  */
 export async function collectFiles(
   rootDir: string,

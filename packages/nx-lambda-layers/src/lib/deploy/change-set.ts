@@ -92,7 +92,8 @@ export function changeSetTypeFor(
     throw new Error(
       `stack ${stackName} is ROLLBACK_COMPLETE: its creation failed and it ` +
         'cannot be updated. Delete it first (aws cloudformation ' +
-        `delete-stack --stack-name ${stackName}), then deploy again`,
+        `delete-stack --stack-name ${stackName}), then deploy again, or ` +
+        'deploy with the `replaceFailedStack` option to delete and create it',
     );
   }
   if (status.endsWith('_IN_PROGRESS')) {
@@ -122,6 +123,16 @@ export async function createChangeSet(
   } catch (error) {
     if (isAwsServiceError(error) && isNoChangesReason(error.message)) {
       return { kind: 'noChanges', reason: error.message };
+    }
+    if (
+      isAwsServiceError(error) &&
+      error.name === 'InsufficientCapabilitiesException'
+    ) {
+      throw new Error(
+        `change set of stack ${request.stackName} was rejected: ` +
+          `${error.message}; add the capabilities named to the ` +
+          '`capabilities` option or to `capabilities` in samconfig.toml',
+      );
     }
     throw error;
   }

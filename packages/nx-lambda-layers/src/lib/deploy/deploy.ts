@@ -1,36 +1,37 @@
-import { createHash } from 'node:crypto';
 import type { Parameter, Stack } from '@aws-sdk/client-cloudformation';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteChangeSetCommand } from '@aws-sdk/client-cloudformation';
 import { logger } from '@nx/devkit';
 import type { AwsClients } from '../aws/clients';
 import { describeFailure } from '../aws/errors';
 import type { ParsedTemplate } from '../template';
-import { ensureArtifactBucket } from './artifact-bucket';
 import {
+  type ChangeSetOutcome,
   changeSetTypeFor,
   createChangeSet,
   describeStack,
   executeChangeSet,
 } from './change-set';
 import {
+  type ConfirmPrompt,
+  confirmChangeSet,
+  terminalPrompt,
+} from './confirm';
+import {
   type FailedResource,
   followStackEvents,
   isSuccessStatus,
   recentEventIds,
 } from './events';
-import {
-  type ArtifactLocation,
-  findLocalCode,
-  joinKey,
-  packageLocalCode,
-} from './packaging';
+import { logParameterChanges, ssmParameterChanges } from './parameter-changes';
 import {
   changeSetParameters,
   resolveSsmParameters,
+  type TemplateParameter,
   templateParameters,
   unknownOverrides,
 } from './parameters';
 import { CHANGE_SET_POLL, type PollTiming, STACK_POLL } from './poll';
+import { checkCapabilities, checkParameterValues } from './preflight';
 import {
   type DeployResult,
   logChanges,
@@ -40,14 +41,14 @@ import {
   stackResolvedParameters,
 } from './report';
 import type { DeploySettings } from './settings';
+import { checkStackDeployable, deleteEmptyStack } from './stack-state';
 import {
   type ResolvedParameter,
-  serializeTemplate,
   stampResolvedParameters,
 } from './template-body';
+import { prepareTemplateBody } from './template-upload';
 
-/** CloudFormation's limit on `TemplateBody`; larger templates go through S3. */
-export const MAX_TEMPLATE_BODY_BYTES = 51_200;
+export { MAX_TEMPLATE_BODY_BYTES } from './template-upload';
 
 /** A template to deploy, with the folders its paths are checked against. */
 export interface DeployInput {
@@ -65,19 +66,31 @@ export interface DeployTiming {
   stack: PollTiming;
 }
 
+const DEFAULT_TIMING: DeployTiming = {
+  changeSet: CHANGE_SET_POLL,
+  stack: STACK_POLL,
+};
+
 /**
- * Deploys the template with a change set: packages local code, resolves
- * SSM-typed parameters and stamps them in the template sent, creates the
- * change set, executes it and follows the stack events.
+ * Deploys the template with a change set: checks capabilities and
+ * parameter values, packages local code, resolves SSM-typed parameters and
+ * stamps them in the template sent, creates the change set, shows it (and
+ * asks when `confirmChangeset` is set), executes it and follows the stack
+ * events. `prompt` asks the `confirmChangeset` question.
  */
 export async function deployStack(
   input: DeployInput,
   clients: AwsClients,
-  timing: DeployTiming = { changeSet: CHANGE_SET_POLL, stack: STACK_POLL },
+  timing: DeployTiming = DEFAULT_TIMING,
+  prompt: ConfirmPrompt = terminalPrompt,
 ): Promise<DeployResult> {
   const { template, settings } = input;
+  const { cloudFormation } = clients;
   const parameters = templateParameters(template.value);
   const overrides = knownOverrides(parameters, settings.parameterOverrides);
+  let stack = await describeStack(cloudFormation, settings.stackName);
+  checkStack(input, stack, parameters, overrides);
+
   const resolved = await resolveSsmParameters(
     parameters,
     overrides,
@@ -86,13 +99,18 @@ export async function deployStack(
   if (Object.keys(resolved).length > 0) {
     stampResolvedParameters(template, resolved);
   }
-  const body = await prepareTemplateBody(input, clients);
+  const body = await prepareTemplateBody(input, clients, timing.stack);
+  stack = await deleteEmptyStack(
+    cloudFormation,
+    stack,
+    settings.replaceFailedStack,
+    timing.stack,
+  );
 
-  const stack = await describeStack(clients.cloudFormation, settings.stackName);
   const type = changeSetTypeFor(stack, settings.stackName);
   logger.info(`creating ${type} change set for stack ${settings.stackName}`);
   const outcome = await createChangeSet(
-    clients.cloudFormation,
+    cloudFormation,
     {
       ...body,
       ...changeSetSettings(settings),
@@ -101,11 +119,48 @@ export async function deployStack(
     },
     timing.changeSet,
   );
-
   const result = newResult(settings, clients.region, stack, type, resolved);
+  return reviewAndExecute(clients, outcome, result, {
+    settings,
+    stack,
+    timing,
+    prompt,
+  });
+}
+
+/** Throws before anything is uploaded when the deploy would be rejected. */
+function checkStack(
+  input: DeployInput,
+  stack: Stack | undefined,
+  parameters: TemplateParameter[],
+  overrides: Record<string, string>,
+): void {
+  const { settings, template } = input;
+  checkStackDeployable(stack, settings.stackName, settings.replaceFailedStack);
+  checkCapabilities(template.value, settings.capabilities, settings.stackName);
+  checkParameterValues(
+    parameters,
+    overrides,
+    previousParameterKeys(stack),
+    settings.stackName,
+  );
+}
+
+/**
+ * Shows the change set and the SSM-typed parameters' values before and
+ * after, asks when `confirmChangeset` is set, then executes it unless
+ * `noExecuteChangeset` is set.
+ */
+async function reviewAndExecute(
+  clients: AwsClients,
+  outcome: ChangeSetOutcome,
+  result: DeployResult,
+  context: ReviewContext,
+): Promise<DeployResult> {
+  const { settings, stack, timing, prompt } = context;
   if (outcome.kind === 'noChanges') {
-    logger.info(`no changes to deploy for stack ${settings.stackName}`);
-    const values = stackResolvedParameters(stack, resolved);
+    logger.info(`no changes to deploy for stack ${result.stackName}`);
+    const values = stackResolvedParameters(stack, result.resolvedParameters);
     return {
       ...result,
       noChanges: true,
@@ -113,13 +168,49 @@ export async function deployStack(
       resolvedParameters: values,
     };
   }
+
+  const parameterChanges = ssmParameterChanges(
+    stack,
+    result.resolvedParameters,
+  );
   logChanges(outcome.changes);
-  result.changes = outcome.changes;
+  logParameterChanges(parameterChanges);
+  const reviewed = { ...result, changes: outcome.changes, parameterChanges };
   if (settings.noExecuteChangeset) {
     logNotExecuted(outcome.changeSetId);
-    return { ...result, success: true };
+    return { ...reviewed, success: true };
   }
-  return executeAndFollow(clients, outcome, result, timing.stack);
+  if (settings.confirmChangeset && !settings.autoApprove) {
+    const { changeSetId } = outcome;
+    if (!(await confirmChangeSet(result.stackName, changeSetId, prompt))) {
+      return declined(clients, changeSetId, reviewed);
+    }
+  }
+  return executeAndFollow(clients, outcome, reviewed, timing.stack);
+}
+
+interface ReviewContext {
+  settings: DeploySettings;
+  /** The stack before the change set; undefined for a new stack. */
+  stack?: Stack;
+  timing: DeployTiming;
+  prompt: ConfirmPrompt;
+}
+
+/** Deletes the change set that the person at the terminal declined. */
+async function declined(
+  clients: AwsClients,
+  changeSetId: string,
+  result: DeployResult,
+): Promise<DeployResult> {
+  await clients.cloudFormation.send(
+    new DeleteChangeSetCommand({ ChangeSetName: changeSetId }),
+  );
+  logger.warn(
+    `change set for stack ${result.stackName} declined; deleted it and ` +
+      'deployed nothing',
+  );
+  return { ...result, success: false };
 }
 
 function changeSetSettings(settings: DeploySettings) {
@@ -184,81 +275,9 @@ async function executeAndFollow(
   return final;
 }
 
-/**
- * Packages local code and returns the template to send: the body, or a URL
- * of a copy in S3 when the body exceeds CloudFormation's limit.
- */
-async function prepareTemplateBody(
-  input: DeployInput,
-  clients: AwsClients,
-): Promise<{ templateBody?: string; templateUrl?: string }> {
-  const { template, templateDir, projectDir, settings } = input;
-  const code = findLocalCode(template, templateDir, projectDir);
-  let location: ArtifactLocation | undefined;
-  if (code.length > 0) {
-    location = await artifactLocation(settings, clients, template.source);
-    await packageLocalCode(template, code, location, clients.s3);
-  }
-
-  const body = serializeTemplate(template);
-  if (Buffer.byteLength(body) <= MAX_TEMPLATE_BODY_BYTES) {
-    return { templateBody: body };
-  }
-  location ??= await artifactLocation(settings, clients, template.source);
-  return { templateUrl: await uploadTemplate(body, location, clients) };
-}
-
-/** Returns the S3 bucket and prefix for packaged code and large templates. */
-async function artifactLocation(
-  settings: DeploySettings,
-  clients: AwsClients,
-  source: string,
-): Promise<ArtifactLocation> {
-  const prefix = settings.s3Prefix ?? '';
-  if (settings.s3Bucket) {
-    return { bucket: settings.s3Bucket, prefix };
-  }
-  if (settings.resolveS3) {
-    const bucket = await ensureArtifactBucket(
-      clients.s3,
-      clients.sts,
-      clients.region,
-    );
-    return { bucket, prefix };
-  }
-  throw new Error(
-    `${source} needs an S3 bucket for its local code or its size; set ` +
-      '`s3_bucket` or `resolve_s3 = true` in samconfig.toml, or the ' +
-      '`s3Bucket` or `resolveS3` option',
-  );
-}
-
-/**
- * Uploads the template and returns its URL for CreateChangeSet.
- * NOTE: the URL uses the `amazonaws.com` domain, so partitions with another
- * domain (China) are not supported.
- */
-async function uploadTemplate(
-  body: string,
-  location: ArtifactLocation,
-  clients: AwsClients,
-): Promise<string> {
-  const sha256 = createHash('sha256').update(body).digest('hex');
-  const key = joinKey(location.prefix, `${sha256}.template`);
-  logger.info(
-    `template is ${Buffer.byteLength(body)} bytes, over the ` +
-      `${MAX_TEMPLATE_BODY_BYTES}-byte TemplateBody limit; uploading it to ` +
-      `s3://${location.bucket}/${key}`,
-  );
-  await clients.s3.send(
-    new PutObjectCommand({ Bucket: location.bucket, Key: key, Body: body }),
-  );
-  return `https://s3.${clients.region}.amazonaws.com/${location.bucket}/${key}`;
-}
-
 /** Drops, with a warning, overrides of parameters the template lacks. */
 function knownOverrides(
-  parameters: ReturnType<typeof templateParameters>,
+  parameters: TemplateParameter[],
   overrides: Record<string, string>,
 ): Record<string, string> {
   const unknown = unknownOverrides(parameters, overrides);
@@ -274,15 +293,27 @@ function knownOverrides(
 }
 
 function sentParameters(
-  parameters: ReturnType<typeof templateParameters>,
+  parameters: TemplateParameter[],
   overrides: Record<string, string>,
   stack: Stack | undefined,
 ): Parameter[] {
-  const previousKeys =
-    stack?.StackStatus === 'REVIEW_IN_PROGRESS'
-      ? []
-      : (stack?.Parameters ?? []).map((item) => String(item.ParameterKey));
-  return changeSetParameters(parameters, overrides, previousKeys);
+  return changeSetParameters(
+    parameters,
+    overrides,
+    previousParameterKeys(stack),
+  );
+}
+
+/**
+ * Names of the parameters whose previous value the stack can reuse: none
+ * for a stack that was never deployed or only ever rolled back.
+ */
+function previousParameterKeys(stack: Stack | undefined): string[] {
+  const status = stack?.StackStatus;
+  if (status === 'REVIEW_IN_PROGRESS' || status === 'ROLLBACK_COMPLETE') {
+    return [];
+  }
+  return (stack?.Parameters ?? []).map((item) => String(item.ParameterKey));
 }
 
 function newResult(
@@ -301,6 +332,7 @@ function newResult(
     noChanges: false,
     executed: false,
     changes: [],
+    parameterChanges: [],
     failedResources: [],
     resolvedParameters: resolved,
     outputs: stackOutputs(stack),

@@ -1,6 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { readSamConfig, SAM_CONFIG_FILE } from '../samconfig';
+import { dirname, join, relative } from 'node:path';
+import {
+  findSamConfigFile,
+  readSamConfigFile,
+  SAM_CONFIG_FILE,
+} from '../samconfig';
 import { parseTemplate } from '../template';
 import type { DeployInput } from './deploy';
 import { type DeployOptions, mergeDeploySettings } from './settings';
@@ -17,13 +21,19 @@ export const DEFAULT_TEMPLATE_FILES = [
 export interface DeployFileOptions extends DeployOptions {
   /** Template path, relative to the workspace root. */
   template?: string;
-  /** samconfig.toml environment. @default 'default' */
+  /** SAM CLI configuration environment. @default 'default' */
   configEnv?: string;
+  /**
+   * SAM CLI configuration file, relative to the workspace root.
+   * @default samconfig.toml, .yaml or .yml next to the template
+   */
+  configFile?: string;
 }
 
 /**
- * Reads the template and the samconfig.toml beside it and merges the
- * settings. Paths in messages are relative to the workspace root.
+ * Reads the template and the SAM CLI configuration file (the `configFile`
+ * option, else the one beside the template) and merges the settings.
+ * Paths in messages are relative to the workspace root.
  */
 export function loadDeployInput(
   workspaceRoot: string,
@@ -42,12 +52,17 @@ export function loadDeployInput(
   );
 
   const templateDir = dirname(absolutePath);
-  const samConfig = readSamConfig(templateDir, options.configEnv ?? 'default');
+  const configPath = findConfigFile(workspaceRoot, templateDir, options);
+  const samConfig = configPath
+    ? readSamConfigFile(configPath, options.configEnv ?? 'default')
+    : undefined;
   const settings = mergeDeploySettings(
     samConfig,
     options,
     hasTransform(template.value),
-    join(dirname(templatePath), SAM_CONFIG_FILE),
+    configPath
+      ? relative(workspaceRoot, configPath)
+      : join(dirname(templatePath), SAM_CONFIG_FILE),
   );
   return {
     template,
@@ -55,6 +70,25 @@ export function loadDeployInput(
     projectDir: join(workspaceRoot, projectRoot),
     settings,
   };
+}
+
+/** Returns the absolute path of the SAM CLI configuration file, if any. */
+function findConfigFile(
+  workspaceRoot: string,
+  templateDir: string,
+  options: DeployFileOptions,
+): string | undefined {
+  if (!options.configFile) {
+    return findSamConfigFile(templateDir);
+  }
+  const path = join(workspaceRoot, options.configFile);
+  if (!existsSync(path)) {
+    throw new Error(
+      `SAM CLI configuration file ${options.configFile} not found; fix ` +
+        'the `configFile` option (a path relative to the workspace root)',
+    );
+  }
+  return path;
 }
 
 /** Returns the workspace-relative template path, checking that it exists. */

@@ -7,7 +7,15 @@ import {
   statSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import {
+  dirname,
+  extname,
+  isAbsolute,
+  join,
+  relative,
+  resolve,
+  sep,
+} from 'node:path';
 import {
   HeadObjectCommand,
   PutObjectCommand,
@@ -15,43 +23,68 @@ import {
 } from '@aws-sdk/client-s3';
 import { logger } from '@nx/devkit';
 import { isAwsServiceError } from '../aws/errors';
-import { type ParsedTemplate, resourcesOf } from '../template';
+import { type ParsedTemplate, parseTemplate, resourcesOf } from '../template';
 import { zipDirectory } from '../zip';
-import { setResourceProperty } from './template-body';
+import { serializeTemplate, setResourceProperty } from './template-body';
 
-/** A resource property that may name local code, and how S3 replaces it. */
-interface CodeProperty {
+/**
+ * What a local path names: a folder or zip file sent as a zip (`zip`), a
+ * file sent as is (`file`), or a template packaged in turn (`template`).
+ */
+export type ArtifactKind = 'zip' | 'file' | 'template';
+
+/**
+ * How the S3 object replaces the path: `{ S3Bucket, S3Key }` (`object`),
+ * `s3://bucket/key` (`uri`), `{ Bucket, Key }` (`bucketKey`) or an HTTPS
+ * URL (`url`).
+ */
+export type ArtifactForm = 'object' | 'uri' | 'bucketKey' | 'url';
+
+/** A resource property that may name a local path, and how S3 replaces it. */
+interface ArtifactProperty {
   resourceType: string;
   property: string;
-  /** `object` sends `{ S3Bucket, S3Key }`, `uri` sends `s3://bucket/key`. */
-  form: 'object' | 'uri';
+  kind: ArtifactKind;
+  form: ArtifactForm;
 }
 
-/** Properties that `aws cloudformation package` and `sam deploy` upload too. */
-const CODE_PROPERTIES: CodeProperty[] = [
-  { resourceType: 'AWS::Lambda::Function', property: 'Code', form: 'object' },
-  {
-    resourceType: 'AWS::Lambda::LayerVersion',
-    property: 'Content',
-    form: 'object',
-  },
-  {
-    resourceType: 'AWS::Serverless::Function',
-    property: 'CodeUri',
-    form: 'uri',
-  },
-  {
-    resourceType: 'AWS::Serverless::LayerVersion',
-    property: 'ContentUri',
-    form: 'uri',
-  },
-];
+/**
+ * Properties that `aws cloudformation package` and `sam deploy` upload too,
+ * in the same forms.
+ */
+const ARTIFACT_PROPERTIES: ArtifactProperty[] = [
+  ['AWS::Lambda::Function', 'Code', 'zip', 'object'],
+  ['AWS::Lambda::LayerVersion', 'Content', 'zip', 'object'],
+  ['AWS::Serverless::Function', 'CodeUri', 'zip', 'uri'],
+  ['AWS::Serverless::LayerVersion', 'ContentUri', 'zip', 'uri'],
+  ['AWS::Serverless::Api', 'DefinitionUri', 'file', 'uri'],
+  ['AWS::Serverless::HttpApi', 'DefinitionUri', 'file', 'uri'],
+  ['AWS::Serverless::StateMachine', 'DefinitionUri', 'file', 'uri'],
+  ['AWS::ApiGateway::RestApi', 'BodyS3Location', 'file', 'bucketKey'],
+  [
+    'AWS::StepFunctions::StateMachine',
+    'DefinitionS3Location',
+    'file',
+    'bucketKey',
+  ],
+  ['AWS::CloudFormation::Stack', 'TemplateURL', 'template', 'url'],
+  ['AWS::Serverless::Application', 'Location', 'template', 'url'],
+].map(([resourceType, property, kind, form]) => ({
+  resourceType,
+  property,
+  kind: kind as ArtifactKind,
+  form: form as ArtifactForm,
+}));
+
+/** A value that already names a remote object, so it is not packaged. */
+const REMOTE_LOCATION = /^(s3|https?):\/\//i;
 
 /** A resource property that names a local folder or zip file. */
 export interface LocalCode {
   logicalId: string;
   property: string;
-  form: 'object' | 'uri';
+  kind: ArtifactKind;
+  form: ArtifactForm;
   /** The path as written in the template. */
   path: string;
   /** Absolute path of the folder or zip file. */
@@ -77,11 +110,11 @@ export function findLocalCode(
 ): LocalCode[] {
   const found: LocalCode[] = [];
   for (const [logicalId, resource] of resourcesOf(template.value)) {
-    const match = CODE_PROPERTIES.find(
+    const match = ARTIFACT_PROPERTIES.find(
       (entry) => entry.resourceType === resource.Type,
     );
     const path = match ? resource.Properties?.[match.property] : undefined;
-    if (!match || typeof path !== 'string' || path.startsWith('s3://')) {
+    if (!match || typeof path !== 'string' || REMOTE_LOCATION.test(path)) {
       continue;
     }
 
@@ -100,6 +133,7 @@ export function findLocalCode(
     found.push({
       logicalId,
       property: match.property,
+      kind: match.kind,
       form: match.form,
       path,
       absolutePath,
@@ -108,39 +142,156 @@ export function findLocalCode(
   return found;
 }
 
+/** What nested templates need: the URL's region and the folder limit. */
+export interface NestedTemplateContext {
+  region: string;
+  /** Absolute project folder; paths in nested templates must stay inside. */
+  projectDir: string;
+  /** Absolute paths of the templates being packaged, outermost first. */
+  ancestors?: string[];
+}
+
 /**
- * Zips each local folder (a `.zip` file is sent as is), uploads it to
- * `<prefix>/<sha256>.zip` unless HeadObject finds that key, and points the
- * template to be sent at the S3 object. Same code, same key, so an
- * unchanged function is neither uploaded again nor updated.
+ * Uploads each local artifact unless HeadObject finds its key, and points
+ * the template to be sent at the S3 object. Folders are zipped (a `.zip`
+ * file is sent as is), files such as API definitions are sent as is, and
+ * nested templates are packaged the same way first. Keys are
+ * `<prefix>/<sha256>.<extension>`, so unchanged code is neither uploaded
+ * again nor updated. `nested` is required when `code` has templates.
  */
 export async function packageLocalCode(
   template: ParsedTemplate,
   code: LocalCode[],
   location: ArtifactLocation,
   s3: S3Client,
+  nested?: NestedTemplateContext,
 ): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'nx-lambda-layers-package-'));
   try {
     for (const entry of code) {
-      const { zipFile, sha256 } = await zipCode(entry, workDir);
-      const key = joinKey(location.prefix, `${sha256}.zip`);
-      await uploadUnlessPresent(
-        s3,
-        location.bucket,
-        key,
-        zipFile,
-        entry.logicalId,
+      const artifact =
+        entry.kind === 'template'
+          ? await nestedTemplateArtifact(entry, location, s3, nested)
+          : await artifactOf(entry, workDir);
+      const key = joinKey(
+        location.prefix,
+        `${artifact.sha256}.${artifact.extension}`,
       );
-      const value =
-        entry.form === 'uri'
-          ? `s3://${location.bucket}/${key}`
-          : { S3Bucket: location.bucket, S3Key: key };
+      await uploadUnlessPresent(s3, location.bucket, key, artifact.body, entry);
+      const value = replacementValue(entry.form, location.bucket, key, nested);
       setResourceProperty(template, entry.logicalId, entry.property, value);
     }
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+/** Returns the HTTPS URL of an S3 object, as CloudFormation accepts it. */
+export function s3ObjectUrl(
+  bucket: string,
+  key: string,
+  region: string,
+): string {
+  // NOTE: the `amazonaws.com` domain leaves out partitions with another
+  // domain (China).
+  return `https://s3.${region}.amazonaws.com/${bucket}/${key}`;
+}
+
+function replacementValue(
+  form: ArtifactForm,
+  bucket: string,
+  key: string,
+  nested: NestedTemplateContext | undefined,
+): unknown {
+  switch (form) {
+    case 'object':
+      return { S3Bucket: bucket, S3Key: key };
+    case 'bucketKey':
+      return { Bucket: bucket, Key: key };
+    case 'uri':
+      return `s3://${bucket}/${key}`;
+    case 'url':
+      return s3ObjectUrl(bucket, key, requireNested(nested).region);
+  }
+}
+
+function requireNested(
+  nested: NestedTemplateContext | undefined,
+): NestedTemplateContext {
+  if (!nested) {
+    throw new Error('packageLocalCode needs `nested` for nested templates');
+  }
+  return nested;
+}
+
+/** Bytes of one packaged artifact and the parts of its S3 key. */
+interface Artifact {
+  body: Buffer;
+  sha256: string;
+  extension: string;
+}
+
+/**
+ * Packages a nested template: its own local paths, relative to its folder,
+ * are uploaded first, then its text is returned for upload. Throws on a
+ * template that includes itself.
+ */
+async function nestedTemplateArtifact(
+  entry: LocalCode,
+  location: ArtifactLocation,
+  s3: S3Client,
+  context: NestedTemplateContext | undefined,
+): Promise<Artifact> {
+  const nested = requireNested(context);
+  const ancestors = nested.ancestors ?? [];
+  if (ancestors.includes(entry.absolutePath)) {
+    throw new Error(
+      `${entry.logicalId}.${entry.property} ${JSON.stringify(entry.path)} ` +
+        'includes a template that includes it; remove the cycle',
+    );
+  }
+  requireFile(entry);
+  const source = relative(nested.projectDir, entry.absolutePath);
+  const child = parseTemplate(readFileSync(entry.absolutePath, 'utf8'), source);
+  const code = findLocalCode(
+    child,
+    dirname(entry.absolutePath),
+    nested.projectDir,
+  );
+  logger.info(`packaging nested template ${source} for ${entry.logicalId}`);
+  await packageLocalCode(child, code, location, s3, {
+    ...nested,
+    ancestors: [...ancestors, entry.absolutePath],
+  });
+  const body = Buffer.from(serializeTemplate(child));
+  return { body, sha256: sha256Of(body), extension: 'template' };
+}
+
+async function artifactOf(
+  entry: LocalCode,
+  workDir: string,
+): Promise<Artifact> {
+  if (entry.kind === 'file') {
+    requireFile(entry);
+    const body = readFileSync(entry.absolutePath);
+    const extension = extname(entry.absolutePath).slice(1) || 'bin';
+    return { body, sha256: sha256Of(body), extension };
+  }
+  const { zipFile, sha256 } = await zipCode(entry, workDir);
+  return { body: readFileSync(zipFile), sha256, extension: 'zip' };
+}
+
+function requireFile(entry: LocalCode): void {
+  if (!statSync(entry.absolutePath).isFile()) {
+    throw new Error(
+      `${entry.logicalId}.${entry.property} ${JSON.stringify(entry.path)} ` +
+        'is a folder; point it at a file',
+    );
+  }
+}
+
+function sha256Of(body: Buffer): string {
+  return createHash('sha256').update(body).digest('hex');
 }
 
 /**
@@ -173,8 +324,7 @@ async function zipCode(
           'is a file but not a .zip; point it at a folder or a zip file',
       );
     }
-    const bytes = readFileSync(entry.absolutePath);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const sha256 = sha256Of(readFileSync(entry.absolutePath));
     return { zipFile: entry.absolutePath, sha256 };
   }
 
@@ -194,23 +344,16 @@ async function uploadUnlessPresent(
   s3: S3Client,
   bucket: string,
   key: string,
-  zipFile: string,
-  logicalId: string,
+  body: Buffer,
+  entry: LocalCode,
 ): Promise<void> {
+  const what = `${entry.property} of ${entry.logicalId}`;
   if (await objectExists(s3, bucket, key)) {
-    logger.info(
-      `code of ${logicalId} already at s3://${bucket}/${key}, not uploading`,
-    );
+    logger.info(`${what} already at s3://${bucket}/${key}, not uploading`);
     return;
   }
-  logger.info(`uploading code of ${logicalId} to s3://${bucket}/${key}`);
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: key,
-      Body: readFileSync(zipFile),
-    }),
-  );
+  logger.info(`uploading ${what} to s3://${bucket}/${key}`);
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
 }
 
 /** True when HeadObject finds the key; false on 404, other errors rethrown. */

@@ -11,6 +11,10 @@ export interface TemplateParameter {
   name: string;
   type: string;
   default?: string;
+  /** `AllowedValues`, as strings. */
+  allowedValues?: string[];
+  /** `AllowedPattern`, a regular expression that must match the whole value. */
+  allowedPattern?: string;
 }
 
 /** Lists the template's parameters with their type and default. */
@@ -21,11 +25,17 @@ export function templateParameters(value: unknown): TemplateParameter[] {
   }
   return Object.entries(section as Record<string, unknown>).map(
     ([name, declaration]) => {
-      const { Type, Default } = (declaration ?? {}) as Record<string, unknown>;
+      const { Type, Default, AllowedValues, AllowedPattern } = (declaration ??
+        {}) as Record<string, unknown>;
       return {
         name,
         type: String(Type ?? 'String'),
         default: Default === undefined ? undefined : String(Default),
+        allowedValues: Array.isArray(AllowedValues)
+          ? AllowedValues.map(String)
+          : undefined,
+        allowedPattern:
+          typeof AllowedPattern === 'string' ? AllowedPattern : undefined,
       };
     },
   );

@@ -2,6 +2,7 @@ import type { Stack } from '@aws-sdk/client-cloudformation';
 import { logger } from '@nx/devkit';
 import { formatChangesTable, type ResourceChangeRow } from './change-set';
 import type { FailedResource } from './events';
+import type { ParameterChange } from './parameter-changes';
 import type { ResolvedParameter } from './template-body';
 
 /** File name of deploy's result, in `dist/<projectRoot>`. */
@@ -21,6 +22,8 @@ export interface DeployResult {
   /** True when the change set was executed. */
   executed: boolean;
   changes: ResourceChangeRow[];
+  /** SSM-typed parameters with the stack's value before and the new one. */
+  parameterChanges: ParameterChange[];
   failedResources: FailedResource[];
   /**
    * SSM-typed parameters by template parameter name: the SSM name and the

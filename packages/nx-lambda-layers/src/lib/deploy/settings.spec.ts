@@ -57,6 +57,43 @@ describe('mergeDeploySettings', () => {
     expect(settings.s3Bucket).toBe('other');
   });
 
+  it('options override file tags and notifications', () => {
+    const settings = mergeDeploySettings(
+      {
+        ...SAM_CONFIG,
+        roleArn: 'arn:aws:iam::123456789012:role/file',
+        notificationArns: ['arn:aws:sns:eu-west-1:123456789012:file'],
+        confirmChangeset: true,
+      },
+      {
+        tags: { stage: 'prod' },
+        roleArn: 'arn:aws:iam::123456789012:role/option',
+        notificationArns: [],
+        confirmChangeset: false,
+      },
+      false,
+      'samconfig.toml',
+    );
+
+    expect(settings.tags).toEqual({ team: 'a', stage: 'prod' });
+    expect(settings.roleArn).toBe('arn:aws:iam::123456789012:role/option');
+    expect(settings.notificationArns).toEqual([]);
+    expect(settings.confirmChangeset).toBe(false);
+  });
+
+  it('confirm_changeset comes from the file', () => {
+    const settings = mergeDeploySettings(
+      { ...SAM_CONFIG, confirmChangeset: true },
+      {},
+      false,
+      'samconfig.toml',
+    );
+
+    expect(settings.confirmChangeset).toBe(true);
+    expect(settings.autoApprove).toBe(false);
+    expect(settings.replaceFailedStack).toBe(false);
+  });
+
   it('default capabilities without samconfig.toml', () => {
     const settings = mergeDeploySettings(
       undefined,

@@ -14,6 +14,12 @@ export interface DeployOptions {
   s3Prefix?: string;
   resolveS3?: boolean;
   noExecuteChangeset?: boolean;
+  tags?: Record<string, string>;
+  roleArn?: string;
+  notificationArns?: string[];
+  confirmChangeset?: boolean;
+  autoApprove?: boolean;
+  replaceFailedStack?: boolean;
 }
 
 /** Deploy settings after merging samconfig.toml and the options. */
@@ -30,11 +36,18 @@ export interface DeploySettings {
   tags: Record<string, string>;
   roleArn?: string;
   notificationArns: string[];
+  /** Ask before executing the change set. */
+  confirmChangeset: boolean;
+  /** Answer yes to the `confirmChangeset` question without asking. */
+  autoApprove: boolean;
+  /** Delete a `ROLLBACK_COMPLETE` stack and create it again. */
+  replaceFailedStack: boolean;
 }
 
 /**
- * Merges the deploy settings: samconfig.toml is the base and each option
- * that is set overrides it; parameter overrides merge key by key.
+ * Merges the deploy settings: the SAM CLI configuration is the base and
+ * each option that is set overrides it; parameter overrides and tags merge
+ * key by key.
  * `CAPABILITY_AUTO_EXPAND` is added when the template has a `Transform`,
  * because CloudFormation rejects a change set of such a template without
  * it. `source` names the samconfig file in errors.
@@ -62,6 +75,7 @@ export function mergeDeploySettings(
   }
 
   return {
+    ...fileOverridable(samConfig, options),
     stackName,
     region: options.region ?? samConfig?.region,
     profile: options.profile ?? samConfig?.profile,
@@ -74,9 +88,23 @@ export function mergeDeploySettings(
     s3Prefix: options.s3Prefix ?? samConfig?.s3Prefix,
     resolveS3: options.resolveS3 ?? samConfig?.resolveS3 ?? false,
     noExecuteChangeset: options.noExecuteChangeset ?? false,
-    tags: samConfig?.tags ?? {},
-    roleArn: samConfig?.roleArn,
-    notificationArns: samConfig?.notificationArns ?? [],
+    autoApprove: options.autoApprove ?? false,
+    replaceFailedStack: options.replaceFailedStack ?? false,
+  };
+}
+
+/** Settings of the SAM CLI file that an option of the same name overrides. */
+function fileOverridable(
+  samConfig: SamDeployConfig | undefined,
+  options: DeployOptions,
+) {
+  return {
+    tags: { ...samConfig?.tags, ...options.tags },
+    roleArn: options.roleArn ?? samConfig?.roleArn,
+    notificationArns:
+      options.notificationArns ?? samConfig?.notificationArns ?? [],
+    confirmChangeset:
+      options.confirmChangeset ?? samConfig?.confirmChangeset ?? false,
   };
 }
 

@@ -1,0 +1,90 @@
+import { type ExecutorContext, logger } from '@nx/devkit';
+import {
+  type AwsClientsFactory,
+  createAwsClients,
+} from '../../lib/aws/clients';
+import { describeFailure } from '../../lib/aws/errors';
+import { readLayerConfig } from '../../lib/layer-config';
+import { runSync } from '../../lib/sync/run';
+import type { SyncMode } from '../../lib/sync/sync';
+import type { SyncVersionsExecutorSchema } from './schema';
+
+/**
+ * Writes the layer's current version into the templates that reference it,
+ * or checks, diffs, renders or migrates them to SSM, as the options say.
+ */
+export default async function syncVersionsExecutor(
+  options: SyncVersionsExecutorSchema,
+  context: ExecutorContext,
+  createClients: AwsClientsFactory = createAwsClients,
+): Promise<{ success: boolean }> {
+  const projectName = context.projectName ?? '';
+  try {
+    const projectRoot = rootOf(context, projectName);
+    const success = await runSync(
+      {
+        workspaceRoot: context.root,
+        projectRoot,
+        layer: readLayerConfig(context.root, projectRoot),
+        folders: foldersToSearch(options, context, projectName),
+        mode: modeOf(options),
+        version: options.version,
+        toSsm: options.toSsm,
+        renderDir: options.renderDir,
+        region: options.region,
+        profile: options.profile,
+      },
+      createClients,
+    );
+    return { success };
+  } catch (error) {
+    logger.error(
+      `sync-versions failed for ${projectName}: ${describeFailure(error)}`,
+    );
+    return { success: false };
+  }
+}
+
+function modeOf(options: SyncVersionsExecutorSchema): SyncMode {
+  const chosen = (['check', 'dryRun', 'render'] as const).filter(
+    (name) => options[name],
+  );
+  if (chosen.length > 1) {
+    throw new Error(
+      `options ${chosen.join(' and ')} exclude each other; pass one of them`,
+    );
+  }
+  const modes = { check: 'check', dryRun: 'dry-run', render: 'render' };
+  return chosen.length ? (modes[chosen[0]] as SyncMode) : 'write';
+}
+
+/** The folders of `paths`, of the dependent projects, or the workspace. */
+function foldersToSearch(
+  options: SyncVersionsExecutorSchema,
+  context: ExecutorContext,
+  projectName: string,
+): string[] {
+  if (options.paths?.length) return options.paths;
+  if (options.scope === 'workspace') return ['.'];
+
+  const dependencies = context.projectGraph?.dependencies ?? {};
+  const dependents = Object.entries(dependencies)
+    .filter(([, list]) => list.some((d) => d.target === projectName))
+    .map(([source]) => source)
+    .filter((source) => source !== projectName);
+  if (dependents.length === 0) {
+    throw new Error(
+      `no project depends on ${projectName} in the project graph; ` +
+        'pass --scope=workspace or --paths to choose the folders to search',
+    );
+  }
+  return dependents.map((name) => rootOf(context, name)).sort();
+}
+
+function rootOf(context: ExecutorContext, name: string): string {
+  const project = context.projectsConfigurations?.projects[name];
+  if (!project) {
+    throw new Error(`project ${name} not found in the workspace`);
+  }
+  return project.root;
+}

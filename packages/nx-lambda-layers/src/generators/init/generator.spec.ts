@@ -1,0 +1,146 @@
+import {
+  addProjectConfiguration,
+  getProjects,
+  readJson,
+  readNxJson,
+  updateNxJson,
+  type ProjectGraph,
+  type Tree,
+} from '@nx/devkit';
+import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initGenerator, PLUGIN_NAME, readPluginVersion } from './generator';
+
+/**
+ * Builds the project graph from the project.json files of the tree. The
+ * virtual tree has no workspace on disk for createProjectGraphAsync to read.
+ */
+function graphOf(tree: Tree): () => Promise<ProjectGraph> {
+  return async () => {
+    const nodes: ProjectGraph['nodes'] = {};
+    for (const [name, project] of getProjects(tree)) {
+      nodes[name] = {
+        name,
+        type: 'lib',
+        data: { ...project, targets: project.targets ?? {} },
+      };
+    }
+    return { nodes, dependencies: {} };
+  };
+}
+
+describe('init generator', () => {
+  let tree: Tree;
+  let diskRoot: string;
+
+  beforeEach(() => {
+    tree = createTreeWithEmptyWorkspace();
+    // addPlugin runs the plugin on the files under tree.root on disk.
+    diskRoot = mkdtempSync(join(tmpdir(), 'init-generator-'));
+    tree.root = diskRoot;
+  });
+
+  afterEach(() => {
+    rmSync(diskRoot, { recursive: true, force: true });
+  });
+
+  function writeOnDisk(file: string, text: string): void {
+    mkdirSync(join(diskRoot, file, '..'), { recursive: true });
+    writeFileSync(join(diskRoot, file), text);
+  }
+
+  it('registers the plugin with default target names', async () => {
+    await initGenerator(tree, {}, graphOf(tree));
+
+    expect(readNxJson(tree)?.plugins).toEqual([
+      {
+        plugin: PLUGIN_NAME,
+        options: {
+          buildTargetName: 'build',
+          publishTargetName: 'publish',
+          deployTargetName: 'deploy',
+        },
+      },
+    ]);
+  });
+
+  it('adds the plugin to devDependencies', async () => {
+    await initGenerator(tree, {}, graphOf(tree));
+
+    const packageJson = readJson(tree, 'package.json');
+    expect(packageJson.devDependencies[PLUGIN_NAME]).toBe(readPluginVersion());
+  });
+
+  it('keeps a version package.json already names', async () => {
+    const spec = 'file:../nx-lambda-layers-0.0.1.tgz';
+    const packageJson = readJson(tree, 'package.json');
+    packageJson.dependencies = { [PLUGIN_NAME]: spec };
+    tree.write('package.json', JSON.stringify(packageJson));
+
+    await initGenerator(tree, {}, graphOf(tree));
+
+    const updated = readJson(tree, 'package.json');
+    expect(updated.dependencies[PLUGIN_NAME]).toBe(spec);
+    expect(updated.devDependencies?.[PLUGIN_NAME]).toBeUndefined();
+  });
+
+  it('leaves package.json with skipPackageJson', async () => {
+    const before = tree.read('package.json', 'utf-8');
+
+    await initGenerator(tree, { skipPackageJson: true }, graphOf(tree));
+
+    expect(tree.read('package.json', 'utf-8')).toBe(before);
+  });
+
+  it('picks target names that do not clash', async () => {
+    const layerJson = JSON.stringify({
+      layerName: 'old',
+      ssmParameter: '/lambda-layers/old/arn',
+    });
+    writeOnDisk('apps/old-layer/layer.json', layerJson);
+    tree.write('apps/old-layer/layer.json', layerJson);
+    addProjectConfiguration(tree, 'old-layer', {
+      root: 'apps/old-layer',
+      targets: {
+        build: { command: 'make' },
+        publish: { command: 'make publish' },
+      },
+    });
+
+    await initGenerator(tree, {}, graphOf(tree));
+
+    const [entry] = readNxJson(tree)?.plugins ?? [];
+    expect(entry).toEqual({
+      plugin: PLUGIN_NAME,
+      options: {
+        buildTargetName: 'build-layer',
+        publishTargetName: 'publish-layer',
+        deployTargetName: 'deploy',
+      },
+    });
+  });
+
+  it('changes nothing when run twice', async () => {
+    await initGenerator(tree, {}, graphOf(tree));
+    const nxJson = tree.read('nx.json', 'utf-8');
+    const packageJson = tree.read('package.json', 'utf-8');
+    const readGraph = jest.fn(graphOf(tree));
+
+    await initGenerator(tree, {}, readGraph);
+
+    expect(tree.read('nx.json', 'utf-8')).toBe(nxJson);
+    expect(tree.read('package.json', 'utf-8')).toBe(packageJson);
+    expect(readGraph).not.toHaveBeenCalled();
+  });
+
+  it('accepts the plugin listed as a string', async () => {
+    const nxJson = readNxJson(tree)!;
+    updateNxJson(tree, { ...nxJson, plugins: [PLUGIN_NAME] });
+
+    await initGenerator(tree, {}, graphOf(tree));
+
+    expect(readNxJson(tree)?.plugins).toEqual([PLUGIN_NAME]);
+  });
+});

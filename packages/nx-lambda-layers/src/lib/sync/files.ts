@@ -1,0 +1,232 @@
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import {
+  access,
+  chmod,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  realpath,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
+import { dirname, extname, join, relative, sep } from 'node:path';
+
+/** File extensions that may hold a CloudFormation or SAM template. */
+export const TEMPLATE_EXTENSIONS = new Set([
+  '.yaml',
+  '.yml',
+  '.json',
+  '.template',
+]);
+
+/** SAM CLI configuration, whose `parameter_overrides` may hold layer ARNs. */
+export const SAM_CONFIG_FILE = 'samconfig.toml';
+
+function isSyncedFileName(name: string): boolean {
+  return (
+    name === SAM_CONFIG_FILE ||
+    TEMPLATE_EXTENSIONS.has(extname(name).toLowerCase())
+  );
+}
+
+/** Folders never searched: dependencies, build output and tool state. */
+const SKIPPED_FOLDERS = new Set([
+  'node_modules',
+  'dist',
+  'tmp',
+  '.git',
+  '.nx',
+  '.aws-sam',
+  '.venv',
+  'venv',
+  '__pycache__',
+]);
+
+/** A file found by the search, with its path relative to the workspace. */
+export interface FoundFile {
+  /** Workspace-relative path with `/` separators, for messages. */
+  path: string;
+  /** Absolute path of the file itself, symlinks resolved. */
+  absolutePath: string;
+}
+
+export interface FileSearch {
+  files: FoundFile[];
+  /** Symlinks not followed, with the reason, workspace-relative. */
+  skipped: Array<{ path: string; reason: string }>;
+}
+
+/**
+ * Lists the files with a template extension under `folders` (relative to
+ * `workspaceRoot`), sorted by path. Folders named in `SKIPPED_FOLDERS` and
+ * hidden folders are not searched. A symlink is followed only when it
+ * leads to a file inside the workspace, and then listed once under its
+ * target, so a rewrite never leaves the workspace.
+ */
+export async function findTemplateFiles(
+  workspaceRoot: string,
+  folders: string[],
+): Promise<FileSearch> {
+  const root = await realpath(workspaceRoot);
+  const search: FileSearch = { files: [], skipped: [] };
+  const seen = new Set<string>();
+  for (const folder of folders) {
+    await walkFolder(root, join(root, folder), search, seen);
+  }
+  search.files.sort((a, b) => a.path.localeCompare(b.path));
+  return search;
+}
+
+async function walkFolder(
+  root: string,
+  folder: string,
+  search: FileSearch,
+  seen: Set<string>,
+): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(folder, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  for (const entry of entries) {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) {
+      if (!SKIPPED_FOLDERS.has(entry.name) && !entry.name.startsWith('.')) {
+        await walkFolder(root, path, search, seen);
+      }
+    } else if (isSyncedFileName(entry.name)) {
+      const found = entry.isSymbolicLink()
+        ? await followSymlink(root, path, search)
+        : { path: toWorkspacePath(root, path), absolutePath: path };
+      if (found && !seen.has(found.absolutePath)) {
+        seen.add(found.absolutePath);
+        search.files.push(found);
+      }
+    }
+  }
+}
+
+/** Resolves a symlink to a file inside the workspace, or records why not. */
+async function followSymlink(
+  root: string,
+  path: string,
+  search: FileSearch,
+): Promise<FoundFile | undefined> {
+  const link = toWorkspacePath(root, path);
+  let target: string;
+  try {
+    target = await realpath(path);
+  } catch {
+    search.skipped.push({ path: link, reason: 'symlink target not found' });
+    return undefined;
+  }
+  if (!isInside(root, target)) {
+    search.skipped.push({
+      path: link,
+      reason: `symlink leads outside the workspace, to ${target}; not followed`,
+    });
+    return undefined;
+  }
+  if (!(await stat(target)).isFile()) {
+    return undefined;
+  }
+  return { path: toWorkspacePath(root, target), absolutePath: target };
+}
+
+function isInside(root: string, path: string): boolean {
+  return path === root || path.startsWith(root + sep);
+}
+
+function toWorkspacePath(root: string, path: string): string {
+  return relative(root, path).split(sep).join('/');
+}
+
+/** A file whose bytes are not valid UTF-8. */
+export class NotUtf8Error extends Error {
+  override name = 'NotUtf8Error';
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Reads a file as UTF-8 text, keeping a byte order mark as U+FEFF so that
+ * writing the text back restores the same bytes. Rejects invalid UTF-8.
+ */
+export async function readUtf8File(path: string, name: string) {
+  const bytes = await readFile(path);
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw new NotUtf8Error(
+      `${name} is not valid UTF-8 text; save it as UTF-8 to sync it`,
+    );
+  }
+}
+
+/**
+ * Replaces a file's content by writing a temporary file beside it and
+ * renaming it over the file, so a reader or an interrupted run sees the
+ * old or the new content, never part of it. The file's mode is kept. A
+ * file without write permission is rejected, although the rename alone
+ * would succeed, because its owner marked it as not to be changed.
+ */
+export async function replaceFileContent(
+  path: string,
+  text: string,
+  name: string,
+  write: WriteText = writeText,
+): Promise<void> {
+  const { mode } = await lstat(path);
+  // root passes the access check on any file, so the mode bits count too.
+  const writable =
+    (mode & 0o222) !== 0 &&
+    (await access(path, constants.W_OK).then(
+      () => true,
+      () => false,
+    ));
+  if (!writable) {
+    throw new Error(
+      `${name} is read-only; make it writable (chmod u+w) to sync it`,
+    );
+  }
+  await writeFileAtomically(path, text, mode & 0o7777, write);
+}
+
+/** Writes a whole file; replaceable in tests to inject a failed write. */
+export type WriteText = (
+  path: string,
+  text: string,
+  mode: number,
+) => Promise<void>;
+
+const writeText: WriteText = (path, text, mode) =>
+  writeFile(path, text, { encoding: 'utf8', mode });
+
+/**
+ * Writes `text` to `path` through a temporary file beside it and a rename.
+ * When the write fails, the temporary file is removed and `path` keeps its
+ * old content.
+ */
+export async function writeFileAtomically(
+  path: string,
+  text: string,
+  mode = 0o644,
+  write: WriteText = writeText,
+): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tempFile = `${path}.tmp-${randomBytes(6).toString('hex')}`;
+  try {
+    await write(tempFile, text, mode);
+    await chmod(tempFile, mode);
+    await rename(tempFile, path);
+  } catch (error) {
+    await rm(tempFile, { force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,75 @@
+import { logger } from '@nx/devkit';
+import type { FileSyncResult, SyncMode, SyncSummary } from './sync';
+
+/**
+ * Logs the outcome of one file: errors, stale tokens (`check`), diffs
+ * (`dry-run`), changes and warnings. A file that is not a template is
+ * mentioned only in verbose output.
+ */
+export function reportFile(result: FileSyncResult, mode: SyncMode): void {
+  const { path } = result;
+  if (result.status === 'error') {
+    logger.error(`error: ${result.error}`);
+    return;
+  }
+  if (result.status === 'not-a-template') {
+    logger.verbose(`${path}: not a CloudFormation or SAM template, skipped`);
+    return;
+  }
+  for (const change of result.changes) {
+    const where = `${path}:${change.line}:${change.column}`;
+    const what = `layer ${change.layerName} ${change.from} -> ${change.to}`;
+    if (mode === 'check') {
+      logger.info(
+        `stale: ${where}: layer ${change.layerName} version ${change.from}, ` +
+          `expected ${change.to}`,
+      );
+    } else if (mode === 'write') {
+      logger.info(`updated ${where}: ${what}`);
+    }
+  }
+  if (result.diff) {
+    logger.info(result.diff.trimEnd());
+  }
+  if (result.outputPath) {
+    logger.info(`rendered ${path} to ${result.outputPath}`);
+  }
+  for (const skipped of result.skipped) {
+    logger.warn(
+      `warning: ${path}:${skipped.line}:${skipped.column}: ${skipped.reason}`,
+    );
+  }
+  for (const warning of result.warnings) {
+    logger.warn(
+      `warning: ${warning.source}:${warning.line}:${warning.column}: ` +
+        warning.message,
+    );
+  }
+}
+
+/** Logs the one-line summary of a run. */
+export function reportSummary(
+  summary: SyncSummary,
+  mode: SyncMode,
+  target: string,
+): void {
+  const counts =
+    mode === 'check'
+      ? `${summary.stale} stale`
+      : mode === 'render'
+        ? `${summary.rendered} rendered`
+        : mode === 'dry-run'
+          ? `${summary.changed} would change`
+          : `${summary.changed} changed`;
+  const errors = summary.errors ? `, ${summary.errors} with errors` : '';
+  logger.info(
+    `${target}: ${summary.references} references in ${summary.templates} ` +
+      `templates of ${summary.files} files searched; ${counts}${errors}`,
+  );
+  if (mode === 'check' && summary.stale > 0) {
+    logger.error(
+      `${summary.stale} files reference an old layer version; ` +
+        'run sync-versions without --check to update them',
+    );
+  }
+}

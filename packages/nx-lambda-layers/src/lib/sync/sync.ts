@@ -1,0 +1,231 @@
+import { basename, join } from 'node:path';
+import { findLayerReferences } from '../layer-refs';
+import type { LayerConfig } from '../layer-config';
+import {
+  isCloudFormationTemplate,
+  parseTemplate,
+  TemplateParseError,
+} from '../template';
+import { unifiedDiff } from './diff';
+import {
+  type FoundFile,
+  readUtf8File,
+  SAM_CONFIG_FILE,
+  replaceFileContent,
+  writeFileAtomically,
+} from './files';
+import {
+  renderReferences,
+  type RenderedTemplate,
+  type SkippedReference,
+  type VersionChange,
+} from './render';
+import { renderSamConfigVersions } from './samconfig-overrides';
+import { migrateToSsm } from './to-ssm';
+import { findSyncWarnings, type SyncWarning } from './warnings';
+
+/**
+ * What a sync does with the files:
+ * - `write`: rewrites stale version tokens in place;
+ * - `check`: changes nothing and lists the stale tokens;
+ * - `dry-run`: changes nothing and returns a diff of each file;
+ * - `render`: writes each synced file under `renderDir`, sources unchanged.
+ */
+export type SyncMode = 'write' | 'check' | 'dry-run' | 'render';
+
+export interface SyncOptions {
+  workspaceRoot: string;
+  /** Layers to sync, each with the version its references should have. */
+  versions: Map<string, number>;
+  /** Every layer of the workspace, so other layers' references are known. */
+  layers: LayerConfig[];
+  mode: SyncMode;
+  /** Output folder of `render`, relative to the workspace. @default 'dist' */
+  renderDir?: string;
+  /** Rewrite ARN references into SSM parameters instead of syncing them. */
+  toSsm?: boolean;
+}
+
+export type FileStatus =
+  'changed' | 'unchanged' | 'stale' | 'rendered' | 'not-a-template' | 'error';
+
+export interface FileSyncResult {
+  /** Workspace-relative path. */
+  path: string;
+  status: FileStatus;
+  /** Version tokens changed, or that `check` found stale. */
+  changes: VersionChange[];
+  skipped: SkippedReference[];
+  warnings: SyncWarning[];
+  /** Number of references to the synced layers. */
+  referenceCount: number;
+  /** For `error`: what failed and what to do. */
+  error?: string;
+  /** For `dry-run`: a unified diff, empty when nothing would change. */
+  diff?: string;
+  /** For `render`: workspace-relative path of the rendered file. */
+  outputPath?: string;
+}
+
+/** Words without which an unparsable file is taken for some other JSON or YAML. */
+const TEMPLATE_MARKERS =
+  /AWSTemplateFormatVersion|AWS::|\bResources\s*["']?\s*:/;
+
+/**
+ * Syncs one file. Errors are returned in the result, not thrown, so the
+ * caller can go on with the other files and fail at the end.
+ */
+export async function syncFile(
+  file: FoundFile,
+  options: SyncOptions,
+): Promise<FileSyncResult> {
+  const result: FileSyncResult = {
+    path: file.path,
+    status: 'unchanged',
+    changes: [],
+    skipped: [],
+    warnings: [],
+    referenceCount: 0,
+  };
+  try {
+    const text = await readUtf8File(file.absolutePath, file.path);
+    const rendered = renderFile(text, file.path, options, result);
+    if (rendered) {
+      await finishFile(file, text, rendered, options, result);
+    }
+  } catch (error) {
+    result.status = 'error';
+    result.error = (error as Error).message;
+  }
+  return result;
+}
+
+/** Returns the synced text, or undefined when the file is not a template. */
+function renderFile(
+  text: string,
+  path: string,
+  options: SyncOptions,
+  result: FileSyncResult,
+): RenderedTemplate | undefined {
+  if (basename(path) === SAM_CONFIG_FILE) {
+    if (options.toSsm) return undefined;
+    const rendered = renderSamConfigVersions(
+      text,
+      options.layers,
+      options.versions,
+    );
+    result.referenceCount = rendered.changes.length + rendered.skipped.length;
+    return rendered;
+  }
+  const template = parseOrSkip(text, path);
+  if (!template || !isCloudFormationTemplate(template.value)) {
+    result.status = 'not-a-template';
+    return undefined;
+  }
+  const references = findLayerReferences(template, options.layers);
+  const synced = references.filter((reference) =>
+    options.versions.has(reference.layerName),
+  );
+  result.referenceCount = synced.length;
+  result.warnings = findSyncWarnings(template, synced);
+  if (options.toSsm) {
+    const layers = options.layers.filter((layer) =>
+      options.versions.has(layer.layerName),
+    );
+    const migrated = migrateToSsm(template, layers, synced);
+    result.warnings.push(...migrated.warnings);
+    return migrated;
+  }
+  return renderReferences(template, synced, options.versions);
+}
+
+/**
+ * Parses a template. A file that fails to parse and has none of
+ * `TEMPLATE_MARKERS` is taken for other JSON or YAML (such as a
+ * `tsconfig.json` with comments) and skipped; otherwise the parse error is
+ * thrown with its line and column.
+ */
+function parseOrSkip(text: string, path: string) {
+  try {
+    return parseTemplate(text, path);
+  } catch (error) {
+    if (!(error instanceof TemplateParseError)) throw error;
+    if (!TEMPLATE_MARKERS.test(text)) return undefined;
+    throw new Error(
+      `${error.message}; the file is invalid ` +
+        `${path.endsWith('.json') ? 'JSON' : 'YAML'} and was not changed, ` +
+        'fix it and run again',
+    );
+  }
+}
+
+async function finishFile(
+  file: FoundFile,
+  text: string,
+  rendered: RenderedTemplate,
+  options: SyncOptions,
+  result: FileSyncResult,
+): Promise<void> {
+  result.changes = rendered.changes;
+  result.skipped = rendered.skipped;
+  const changed = rendered.text !== text;
+
+  if (options.mode === 'check') {
+    result.status = changed ? 'stale' : 'unchanged';
+  } else if (options.mode === 'dry-run') {
+    result.status = changed ? 'changed' : 'unchanged';
+    result.diff = unifiedDiff(file.path, text, rendered.text);
+  } else if (options.mode === 'render') {
+    if (result.referenceCount === 0) return;
+    const outputPath = `${options.renderDir ?? 'dist'}/${file.path}`;
+    await writeFileAtomically(
+      join(options.workspaceRoot, outputPath),
+      rendered.text,
+    );
+    result.status = 'rendered';
+    result.outputPath = outputPath;
+  } else if (changed) {
+    await replaceFileContent(file.absolutePath, rendered.text, file.path);
+    result.status = 'changed';
+  }
+}
+
+/** Totals of a sync over many files. */
+export interface SyncSummary {
+  files: number;
+  templates: number;
+  references: number;
+  changed: number;
+  stale: number;
+  rendered: number;
+  errors: number;
+}
+
+export function summarize(results: FileSyncResult[]): SyncSummary {
+  const count = (status: FileStatus) =>
+    results.filter((result) => result.status === status).length;
+  return {
+    files: results.length,
+    templates: results.length - count('not-a-template'),
+    references: results.reduce((sum, r) => sum + r.referenceCount, 0),
+    changed: count('changed'),
+    stale: count('stale'),
+    rendered: count('rendered'),
+    errors: count('error'),
+  };
+}
+
+/**
+ * Syncs files one after another, in the given order, so messages come in
+ * path order; each file's errors stay in its own result.
+ */
+export async function syncFiles(
+  files: FoundFile[],
+  options: SyncOptions,
+): Promise<FileSyncResult[]> {
+  const results: FileSyncResult[] = [];
+  for (const file of files) {
+    results.push(await syncFile(file, options));
+  }
+  return results;
+}
