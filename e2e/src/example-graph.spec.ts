@@ -6,7 +6,10 @@ import {
   runNx,
 } from './workspace-copy';
 
-/** No AWS call is made here; the variables keep any SDK off real hosts. */
+/**
+ * These tests make no AWS call. The variables still point any SDK client at
+ * a closed local port with dummy credentials, so none reaches a real host.
+ */
 const NO_AWS = {
   AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
   AWS_ACCESS_KEY_ID: 'testing',

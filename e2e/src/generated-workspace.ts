@@ -122,8 +122,8 @@ function pythonPackageFiles(k: number): Record<string, string> {
 }
 
 /**
- * A layer project. Even layers install their Python package by name and
- * odd layers by a relative path, so both forms are exercised.
+ * Returns the files of layer project `i`. Even layers install their Python
+ * package by name and odd layers by a relative path, so both forms are used.
  */
 function layerFiles(
   i: number,

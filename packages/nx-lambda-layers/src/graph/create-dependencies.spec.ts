@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createDependencies } from './create-dependencies';
+import { parseTemplateOrReport } from './project-files';
 import type { LambdaLayersPluginOptions } from './options';
 
 const SUB_ARN =
@@ -245,6 +246,19 @@ parameter_overrides = "Layer=/lambda-layers/sosw/arn"
     expect(dependencies).toHaveLength(2);
   });
 
+  it('frees templates kept from createNodes', async () => {
+    const text = WORKSPACE['apps/orders/template.yaml'];
+    const first = parseTemplateOrReport(text, 'apps/orders/template.yaml');
+    const reused = parseTemplateOrReport(text, 'apps/orders/template.yaml');
+
+    await run(contextFor());
+    const afterRun = parseTemplateOrReport(text, 'apps/orders/template.yaml');
+
+    expect(reused).toBe(first);
+    expect(afterRun).not.toBe(first);
+    expect(afterRun?.value).toEqual(first?.value);
+  });
+
   it('returns nothing without layer projects', async () => {
     const error = jest.spyOn(logger, 'error').mockImplementation(() => {});
     rmSync(join(workspaceRoot, 'apps/sosw-layer/layer.json'));
@@ -284,7 +298,7 @@ describe('createDependencies: reference forms', () => {
     'libs/unused/pyproject.toml': '[project]\nname = "unused"\n',
   };
 
-  /** One stack per reference form; the value says which layer it uses. */
+  /** One stack per reference form, with the layer project it uses. */
   const STACKS: Array<[string, string, string | undefined]> = [
     [
       'ssm-default',
@@ -401,7 +415,7 @@ Resources:
     rmSync(workspaceRoot, { recursive: true, force: true });
   });
 
-  /** A context whose file map lists every written file. */
+  /** Builds a context whose file map lists every written file. */
   function context(): CreateDependenciesContext {
     const roots: Record<string, string> = {
       'sosw-layer': 'layers/sosw',

@@ -22,8 +22,13 @@ import {
   pyprojectName,
   type PythonProjects,
 } from './python-projects';
-import { normalizeOptions, type LambdaLayersPluginOptions } from './options';
 import {
+  normalizeOptions,
+  type LambdaLayersPluginOptions,
+  type NormalizedPluginOptions,
+} from './options';
+import {
+  clearParsedTemplates,
   findTemplateFile,
   parseSamConfigOrReport,
   parseTemplateOrReport,
@@ -64,6 +69,17 @@ export const createDependencies: CreateDependencies<
   if (!options.inference) {
     return [];
   }
+  try {
+    return findDependencies(options, context);
+  } finally {
+    clearParsedTemplates();
+  }
+};
+
+function findDependencies(
+  options: NormalizedPluginOptions,
+  context: CreateDependenciesContext,
+): RawProjectGraphDependency[] {
   const files = new FileHashes(context);
   const { layers, layerProjectNames } = readLayerProjects(context, files);
   if (layers.size === 0) {
@@ -104,7 +120,7 @@ export const createDependencies: CreateDependencies<
     }
   }
   return dependencies;
-};
+}
 
 /**
  * Adds a static dependency from each layer project to every workspace Python

@@ -43,11 +43,40 @@ export function findTemplateFile(
 }
 
 /**
+ * Templates parsed by createNodes, by workspace-relative path. Nx runs
+ * createNodes and createDependencies in the same plugin process, and YAML
+ * parsing is most of their time, so createDependencies reuses them. It
+ * clears the map when done, so parsed documents leave the daemon's memory.
+ */
+const parsedTemplates = new Map<
+  string,
+  { text: string; template: ParsedTemplate | undefined }
+>();
+
+/** Drops the templates kept for reuse. */
+export function clearParsedTemplates(): void {
+  parsedTemplates.clear();
+}
+
+/**
  * Parses a template, or logs its syntax error with file, line and column and
  * returns undefined, so one broken template leaves the rest of the graph
- * intact.
+ * intact. A template parsed before from the same text is reused.
  */
 export function parseTemplateOrReport(
+  text: string,
+  source: string,
+): ParsedTemplate | undefined {
+  const kept = parsedTemplates.get(source);
+  if (kept?.text === text) {
+    return kept.template;
+  }
+  const template = parseOrReport(text, source);
+  parsedTemplates.set(source, { text, template });
+  return template;
+}
+
+function parseOrReport(
   text: string,
   source: string,
 ): ParsedTemplate | undefined {

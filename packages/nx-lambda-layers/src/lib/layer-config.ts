@@ -58,8 +58,8 @@ export interface LayerConfig {
    */
   noDependencies?: string[];
   /**
-   * How publish-layer uploads, shares and prunes the layer. Options of the
-   * publish-layer target override each field.
+   * Publishing settings: upload, regions, sharing and retention. Options of
+   * the publish-layer target override each field.
    */
   publish?: LayerPublishConfig;
 }

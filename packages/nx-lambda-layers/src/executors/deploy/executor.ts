@@ -25,7 +25,12 @@ export default async function deployExecutor(
 ): Promise<{ success: boolean }> {
   const projectRoot = projectRootOf(context);
   try {
-    const input = loadDeployInput(context.root, projectRoot, options);
+    const input = loadDeployInput(
+      context.root,
+      projectRoot,
+      options,
+      context.projectsConfigurations.projects,
+    );
     const clients = await createClients({
       region: input.settings.region,
       profile: input.settings.profile,

@@ -41,4 +41,10 @@ export interface DeployExecutorSchema {
   autoApprove?: boolean;
   /** Delete a ROLLBACK_COMPLETE stack and create it again. @default false */
   replaceFailedStack?: boolean;
+  /**
+   * Fill in current workspace layer versions in layer ARNs of the template
+   * sent: unset replaces placeholder tokens, true also replaces written
+   * numbers, false replaces nothing.
+   */
+  syncLayerVersions?: boolean;
 }

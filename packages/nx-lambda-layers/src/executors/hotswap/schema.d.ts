@@ -9,6 +9,6 @@ export interface HotswapExecutorSchema {
   layers?: string[];
   /** Function names or ARNs. @default the stack's functions */
   functionNames?: string[];
-  /** Longest wait for one function's update, in seconds. @default 300 */
+  /** Maximum wait for one function's update, in seconds. @default 300 */
   maxWaitSeconds?: number;
 }

@@ -51,7 +51,7 @@ async function withEnv<T>(
   }
 }
 
-/** An HTTP status and AWS error type the fault server answers with. */
+/** HTTP status, AWS error type and message of every fault server response. */
 interface Fault {
   status: number;
   errorType: string;
@@ -59,7 +59,7 @@ interface Fault {
 }
 
 /**
- * Starts a server on 127.0.0.1 that answers every request with the fault,
+ * Starts a server on 127.0.0.1 that responds to every request with the fault,
  * in the form Lambda's REST-JSON protocol uses, and counts the requests.
  * It stands in for Lambda to inject faults the emulator cannot produce.
  */
@@ -181,6 +181,10 @@ describe('publish-layer errors', () => {
       'lambda:ListLayerVersions failed: AWS TooManyRequestsException: ' +
         'Rate exceeded (HTTP 429, request id fault-request-3)',
     );
+    expect(errors()).toContain(
+      'The request failed 3 time(s) with adaptive retry; run the target ' +
+        'again later',
+    );
   });
 
   it('5xx answer is retried then reported', async () => {
@@ -193,5 +197,6 @@ describe('publish-layer errors', () => {
     expect(output.success).toBe(false);
     expect(requests).toBe(3);
     expect(errors()).toContain('HTTP 503, request id fault-request-3');
+    expect(errors()).toContain('The request failed 3 time(s)');
   });
 });

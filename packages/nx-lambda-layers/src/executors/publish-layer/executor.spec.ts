@@ -153,7 +153,7 @@ describe('publish-layer executor', () => {
     );
     expect(history.Parameters).toHaveLength(1);
     expect(logs.join('\n')).toContain(
-      `SSM parameter ${workspace.ssmParameter} already holds`,
+      `SSM parameter ${workspace.ssmParameter} already contains`,
     );
   });
 
@@ -293,6 +293,7 @@ describe('publish-layer executor', () => {
     expect(output.success).toBe(false);
     expect(errorLine()).toContain(`${OUTPUT_DIR}/layer.zip not found`);
     expect(errorLine()).toContain('run the build target');
+    expect(errorLine()).toContain("dependsOn: ['build']");
   });
 
   it('missing manifest says to build first', async () => {

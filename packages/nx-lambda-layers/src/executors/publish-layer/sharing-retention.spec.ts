@@ -210,6 +210,17 @@ describe('publish-layer retention', () => {
     expect(text).toContain('retention: would delete versions 2, 1');
   });
 
+  it('shared layer retention warns', async () => {
+    await workspace.writeBuild('GREETING = "hello"\n');
+
+    await run({ keepVersions: 3, shareWithAccounts: ['111122223333'] });
+
+    expect(logs).toContain(
+      'warn: keepVersions 3 on a shared layer: versions that only other ' +
+        'accounts use are not detected and can be deleted',
+    );
+  });
+
   it('invalid keepVersions fails before calls', async () => {
     await workspace.writeBuild('GREETING = "hello"\n');
 

@@ -2,6 +2,7 @@ import {
   CloudFormationClient,
   CreateChangeSetCommand,
   DescribeStacksCommand,
+  ExecuteChangeSetCommand,
   GetTemplateCommand,
 } from '@aws-sdk/client-cloudformation';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -32,15 +33,16 @@ async function managedStacks() {
 
 // In order against one emulator: the first test finds no managed stack.
 // NOTE: two deploys that create the stack at the same moment are not
-// tested: moto 5.2.1 then creates two stacks of one name, where real
-// CloudFormation fails the second ExecuteChangeSet, which
-// ensureArtifactBucket answers by waiting for the first.
+// tested, because moto 5.2.1 then creates two stacks of one name. Real
+// CloudFormation fails the second ExecuteChangeSet, and
+// ensureArtifactBucket then waits for the first deploy's stack.
 describe('ensureArtifactBucket', () => {
   let bucket: string;
 
-  it('pending change set of another deploy', async () => {
-    // Another deploy has created its CREATE change set and not executed it
-    // yet, so the stack is REVIEW_IN_PROGRESS.
+  it('left-over REVIEW_IN_PROGRESS is replaced', async () => {
+    // A CREATE change set that was never executed leaves the stack
+    // REVIEW_IN_PROGRESS, with no resources. The wait for another deploy to
+    // execute it is 0 ms here.
     const other = new CloudFormationClient({});
     await other.send(
       new CreateChangeSetCommand({
@@ -53,7 +55,7 @@ describe('ensureArtifactBucket', () => {
     const cloudFormation = new CloudFormationClient({});
     const sent = recordCommands(cloudFormation);
 
-    bucket = await ensureArtifactBucket(cloudFormation, FAST);
+    bucket = await ensureArtifactBucket(cloudFormation, FAST, 0);
 
     expect(sent).toContain('CreateChangeSetCommand');
     expect(sent).toContain('ExecuteChangeSetCommand');
@@ -66,6 +68,34 @@ describe('ensureArtifactBucket', () => {
     expect(logs.join('\n')).toContain(
       `creating stack ${MANAGED_STACK_NAME} for the artifact bucket`,
     );
+  });
+
+  it('pending create of another deploy is reused', async () => {
+    // Another region, so that this stack is apart from the others here.
+    const region = 'us-west-2';
+    const other = new CloudFormationClient({ region });
+    const created = await other.send(
+      new CreateChangeSetCommand({
+        StackName: MANAGED_STACK_NAME,
+        ChangeSetName: 'other-deploy',
+        ChangeSetType: 'CREATE',
+        TemplateBody: MANAGED_STACK_TEMPLATE,
+      }),
+    );
+    const cloudFormation = new CloudFormationClient({ region });
+    const sent = recordCommands(cloudFormation);
+
+    const [found] = await Promise.all([
+      ensureArtifactBucket(cloudFormation, FAST, 20_000),
+      // The other deploy executes its change set a moment later.
+      new Promise((resolve) => setTimeout(resolve, 1_500)).then(() =>
+        other.send(new ExecuteChangeSetCommand({ ChangeSetName: created.Id })),
+      ),
+    ]);
+
+    expect(found).toMatch(/^nx-lambda-layers-managed-/i);
+    expect(sent).not.toContain('CreateChangeSetCommand');
+    expect(sent).not.toContain('DeleteStackCommand');
   });
 
   it('bucket exists', async () => {
@@ -115,7 +145,7 @@ describe('ensureArtifactBucket', () => {
     }) as typeof cloudFormation.send;
 
     await expect(ensureArtifactBucket(cloudFormation, FAST)).rejects.toThrow(
-      `stack ${MANAGED_STACK_NAME}, which holds the resolveS3 artifact ` +
+      `stack ${MANAGED_STACK_NAME}, which contains the resolveS3 artifact ` +
         'bucket, is ROLLBACK_COMPLETE; delete it',
     );
     expect(logs.join('\n')).not.toContain('creating stack');

@@ -15,6 +15,13 @@ import { deleteEmptyStack } from './stack-state';
  */
 export const MANAGED_STACK_NAME = 'nx-lambda-layers-managed';
 
+/**
+ * Time a `REVIEW_IN_PROGRESS` managed stack gets to start its creation, in
+ * ms. Another deploy that has just created its change set executes it
+ * within seconds.
+ */
+export const PENDING_CREATE_MS = 60_000;
+
 /** Logical id of the bucket in the managed stack. */
 const BUCKET_LOGICAL_ID = 'ArtifactsBucket';
 
@@ -91,15 +98,21 @@ export const MANAGED_STACK_TEMPLATE = JSON.stringify(
 
 /**
  * Returns the artifact bucket of the managed stack, creating the stack with
- * a change set when it does not exist or holds only change sets
- * (`REVIEW_IN_PROGRESS`). A stack that another deploy is creating or
- * updating is waited for and reused.
+ * a change set when it does not exist. A stack that another deploy is
+ * creating or updating is waited for and reused. A stack that stays
+ * `REVIEW_IN_PROGRESS` (only change sets, no resources) for
+ * `pendingCreateMs` is taken as left over by an interrupted deploy, and is
+ * deleted and created again.
  */
 export async function ensureArtifactBucket(
   cloudFormation: CloudFormationClient,
   timing: PollTiming = STACK_POLL,
+  pendingCreateMs = PENDING_CREATE_MS,
 ): Promise<string> {
   let stack = await describeStack(cloudFormation, MANAGED_STACK_NAME);
+  if (stack?.StackStatus === 'REVIEW_IN_PROGRESS') {
+    stack = await waitForPendingCreate(cloudFormation, pendingCreateMs);
+  }
   stack = await deleteEmptyStack(cloudFormation, stack, false, timing);
   if (stack) {
     stack = await waitUntilFinal(cloudFormation, timing);
@@ -110,7 +123,7 @@ export async function ensureArtifactBucket(
   const status = String(stack?.StackStatus);
   if (!USABLE_STATUSES.has(status)) {
     throw new Error(
-      `stack ${MANAGED_STACK_NAME}, which holds the resolveS3 artifact ` +
+      `stack ${MANAGED_STACK_NAME}, which contains the resolveS3 artifact ` +
         `bucket, is ${status}; delete it (aws cloudformation delete-stack ` +
         `--stack-name ${MANAGED_STACK_NAME}) and deploy again, or set ` +
         '`s3_bucket` in samconfig.toml or the `s3Bucket` option',
@@ -121,8 +134,8 @@ export async function ensureArtifactBucket(
 
 /**
  * Creates the managed stack and returns it when done. When another deploy
- * creates it at the same time, one of the two requests fails; that one
- * waits for the stack and returns it instead of the error.
+ * creates it at the same time, one of the two requests fails. The deploy
+ * whose request failed waits for the stack and returns it.
  */
 async function createManagedStack(
   cloudFormation: CloudFormationClient,
@@ -133,15 +146,19 @@ async function createManagedStack(
   );
   let stackName = MANAGED_STACK_NAME;
   try {
-    const outcome = await createChangeSet(cloudFormation, {
-      stackName: MANAGED_STACK_NAME,
-      type: 'CREATE',
-      templateBody: MANAGED_STACK_TEMPLATE,
-      parameters: [],
-      capabilities: [],
-      tags: { ManagedStackSource: 'NxLambdaLayers' },
-      notificationArns: [],
-    });
+    const outcome = await createChangeSet(
+      cloudFormation,
+      {
+        stackName: MANAGED_STACK_NAME,
+        type: 'CREATE',
+        templateBody: MANAGED_STACK_TEMPLATE,
+        parameters: [],
+        capabilities: [],
+        tags: { ManagedStackSource: 'NxLambdaLayers' },
+        notificationArns: [],
+      },
+      timing,
+    );
     if (outcome.kind === 'ready') {
       stackName = outcome.stackId;
       const seen = await recentEventIds(cloudFormation, outcome.stackId);
@@ -157,6 +174,21 @@ async function createManagedStack(
     return stack;
   }
   return describeStack(cloudFormation, stackName);
+}
+
+/** Returns the stack once it leaves REVIEW_IN_PROGRESS or `waitMs` ends. */
+async function waitForPendingCreate(
+  cloudFormation: CloudFormationClient,
+  waitMs: number,
+): Promise<Stack | undefined> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const stack = await describeStack(cloudFormation, MANAGED_STACK_NAME);
+    if (stack?.StackStatus !== 'REVIEW_IN_PROGRESS' || Date.now() >= deadline) {
+      return stack;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
 }
 
 async function waitUntilFinal(

@@ -1,12 +1,12 @@
 import { createInterface } from 'node:readline/promises';
 
 /**
- * Asks a yes/no question. Resolves to the answer, or to undefined when
- * there is no terminal to ask on (CI, piped input).
+ * Prompts a yes/no question. Resolves to true for yes, or to undefined when
+ * there is no terminal to prompt on (CI, piped input).
  */
 export type ConfirmPrompt = (question: string) => Promise<boolean | undefined>;
 
-/** Asks on the process's terminal; `y` or `yes` (any case) is yes. */
+/** Prompts on the process's terminal; `y` or `yes` (any case) is yes. */
 export const terminalPrompt: ConfirmPrompt = async (question) => {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     return undefined;
@@ -24,9 +24,9 @@ export const terminalPrompt: ConfirmPrompt = async (question) => {
 };
 
 /**
- * Returns true when the change set may be executed: asks `prompt` and
- * throws, naming the change set and the option that answers yes, when no
- * terminal is there to ask on.
+ * Prompts for approval of the change set and returns true when it may be
+ * executed. Throws, naming the change set and the `autoApprove` option,
+ * when there is no terminal to prompt on.
  */
 export async function confirmChangeSet(
   stackName: string,

@@ -22,6 +22,10 @@ import {
   isSuccessStatus,
   recentEventIds,
 } from './events';
+import {
+  syncTemplateLayerVersions,
+  type WorkspaceLayer,
+} from './layer-versions';
 import { logParameterChanges, ssmParameterChanges } from './parameter-changes';
 import {
   changeSetParameters,
@@ -58,6 +62,10 @@ export interface DeployInput {
   /** Absolute project folder; code paths must stay inside it. */
   projectDir: string;
   settings: DeploySettings;
+  /** Absolute workspace root, where layer publish results are read. */
+  workspaceRoot?: string;
+  /** Layer projects of the workspace, for `syncLayerVersions`. */
+  layers?: WorkspaceLayer[];
 }
 
 /** Poll timing of the change set and the stack operation. */
@@ -72,11 +80,13 @@ const DEFAULT_TIMING: DeployTiming = {
 };
 
 /**
- * Deploys the template with a change set: checks capabilities and
- * parameter values, packages local code, resolves SSM-typed parameters and
- * stamps them in the template sent, creates the change set, shows it (and
- * asks when `confirmChangeset` is set), executes it and follows the stack
- * events. `prompt` asks the `confirmChangeset` question.
+ * Deploys the template with a change set: fills in the current versions of
+ * workspace layers referenced by ARN (`syncLayerVersions`), checks
+ * capabilities and parameter values, packages local code, resolves
+ * SSM-typed parameters and stamps them in the template sent, creates the
+ * change set, shows it (and prompts for approval when `confirmChangeset`
+ * is set), executes it and follows the stack events. `prompt` reads that
+ * approval.
  */
 export async function deployStack(
   input: DeployInput,
@@ -84,12 +94,14 @@ export async function deployStack(
   timing: DeployTiming = DEFAULT_TIMING,
   prompt: ConfirmPrompt = terminalPrompt,
 ): Promise<DeployResult> {
-  const { template, settings } = input;
+  const { settings } = input;
   const { cloudFormation } = clients;
+  const template = await syncLayerVersions(input, clients);
+  const synced = { ...input, template };
   const parameters = templateParameters(template.value);
   const overrides = knownOverrides(parameters, settings.parameterOverrides);
   let stack = await describeStack(cloudFormation, settings.stackName);
-  checkStack(input, stack, parameters, overrides);
+  checkStack(synced, stack, parameters, overrides);
 
   const resolved = await resolveSsmParameters(
     parameters,
@@ -99,7 +111,7 @@ export async function deployStack(
   if (Object.keys(resolved).length > 0) {
     stampResolvedParameters(template, resolved);
   }
-  const body = await prepareTemplateBody(input, clients, timing.stack);
+  const body = await prepareTemplateBody(synced, clients, timing.stack);
   stack = await deleteEmptyStack(
     cloudFormation,
     stack,
@@ -109,22 +121,33 @@ export async function deployStack(
 
   const type = changeSetTypeFor(stack, settings.stackName);
   logger.info(`creating ${type} change set for stack ${settings.stackName}`);
+  const request = {
+    ...body,
+    ...changeSetSettings(settings),
+    type,
+    parameters: sentParameters(parameters, overrides, stack),
+  };
   const outcome = await createChangeSet(
     cloudFormation,
-    {
-      ...body,
-      ...changeSetSettings(settings),
-      type,
-      parameters: sentParameters(parameters, overrides, stack),
-    },
+    request,
     timing.changeSet,
   );
   const result = newResult(settings, clients.region, stack, type, resolved);
-  return reviewAndExecute(clients, outcome, result, {
-    settings,
-    stack,
-    timing,
-    prompt,
+  const context = { settings, stack, timing, prompt };
+  return reviewAndExecute(clients, outcome, result, context);
+}
+
+/** Returns the template with workspace layer versions filled in. */
+async function syncLayerVersions(
+  input: DeployInput,
+  clients: AwsClients,
+): Promise<ParsedTemplate> {
+  if (!input.layers?.length) {
+    return input.template;
+  }
+  return syncTemplateLayerVersions(input.template, input.layers, clients, {
+    mode: input.settings.syncLayerVersions,
+    workspaceRoot: input.workspaceRoot ?? '',
   });
 }
 
@@ -148,7 +171,8 @@ function checkStack(
 
 /**
  * Shows the change set and the SSM-typed parameters' values before and
- * after, asks when `confirmChangeset` is set, then executes it unless
+ * after, prompts for approval when `confirmChangeset` is set, then
+ * executes it unless
  * `noExecuteChangeset` is set.
  */
 async function reviewAndExecute(

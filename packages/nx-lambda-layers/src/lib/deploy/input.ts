@@ -7,6 +7,7 @@ import {
 } from '../samconfig';
 import { parseTemplate } from '../template';
 import type { DeployInput } from './deploy';
+import { findWorkspaceLayers } from './layer-versions';
 import { type DeployOptions, mergeDeploySettings } from './settings';
 import { hasTransform } from './template-body';
 
@@ -33,12 +34,14 @@ export interface DeployFileOptions extends DeployOptions {
 /**
  * Reads the template and the SAM CLI configuration file (the `configFile`
  * option, else the one beside the template) and merges the settings.
- * Paths in messages are relative to the workspace root.
+ * `projects` (name to root, as in the Nx context) is searched for layer
+ * projects. Paths in messages are relative to the workspace root.
  */
 export function loadDeployInput(
   workspaceRoot: string,
   projectRoot: string,
   options: DeployFileOptions,
+  projects: Record<string, { root: string }> = {},
 ): DeployInput {
   const templatePath = findTemplate(
     workspaceRoot,
@@ -69,6 +72,8 @@ export function loadDeployInput(
     templateDir,
     projectDir: join(workspaceRoot, projectRoot),
     settings,
+    workspaceRoot,
+    layers: findWorkspaceLayers(workspaceRoot, projects),
   };
 }
 

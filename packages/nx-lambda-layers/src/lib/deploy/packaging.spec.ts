@@ -213,3 +213,140 @@ describe('packageLocalCode', () => {
     expect(serializeTemplate(second)).toBe(serializeTemplate(first));
   });
 });
+
+describe('packageLocalCode with definitions and nested templates', () => {
+  const bucket = 'packaging-spec-nested';
+  const location = { bucket, prefix: '' };
+  const nested = () => ({ region: 'us-east-1', projectDir });
+
+  beforeAll(async () => {
+    await new S3Client({ forcePathStyle: true }).send(
+      new CreateBucketCommand({ Bucket: bucket }),
+    );
+  });
+
+  function sentResources(template: ReturnType<typeof parseTemplate>) {
+    const value = parseTemplate(serializeTemplate(template), 'sent.yaml')
+      .value as {
+      Resources: Record<string, { Properties: Record<string, unknown> }>;
+    };
+    return value.Resources;
+  }
+
+  it('definitions are uploaded as is', async () => {
+    writeFiles({ 'api.yaml': 'openapi: "3.0.1"\n', 'flow.json': '{}\n' });
+    const template = parseTemplate(
+      'Resources:\n' +
+        '  Api:\n    Type: AWS::Serverless::Api\n' +
+        '    Properties:\n      DefinitionUri: api.yaml\n' +
+        '  Rest:\n    Type: AWS::ApiGateway::RestApi\n' +
+        '    Properties:\n      BodyS3Location: api.yaml\n' +
+        '  Flow:\n    Type: AWS::StepFunctions::StateMachine\n' +
+        '    Properties:\n      DefinitionS3Location: flow.json\n',
+      'template.yaml',
+    );
+    const code = findLocalCode(template, projectDir, projectDir);
+
+    await packageLocalCode(template, code, location, s3(), nested());
+
+    const resources = sentResources(template);
+    const apiKey = String(resources.Api.Properties.DefinitionUri).replace(
+      `s3://${bucket}/`,
+      '',
+    );
+    expect(apiKey).toMatch(/^[0-9a-f]{64}\.yaml$/);
+    expect(resources.Rest.Properties.BodyS3Location).toEqual({
+      Bucket: bucket,
+      Key: apiKey,
+    });
+    expect(resources.Flow.Properties.DefinitionS3Location).toEqual({
+      Bucket: bucket,
+      Key: expect.stringMatching(/^[0-9a-f]{64}\.json$/),
+    });
+  });
+
+  it('nested template is packaged first', async () => {
+    writeFiles({
+      'stacks/child.yaml':
+        'Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n' +
+        '    Properties:\n      Code: ../src\n',
+    });
+    const template = parseTemplate(
+      'Resources:\n  Child:\n    Type: AWS::CloudFormation::Stack\n' +
+        '    Properties:\n      TemplateURL: stacks/child.yaml\n' +
+        '  App:\n    Type: AWS::Serverless::Application\n' +
+        '    Properties:\n      Location: stacks/child.yaml\n',
+      'template.yaml',
+    );
+    const code = findLocalCode(template, projectDir, projectDir);
+
+    await packageLocalCode(template, code, location, s3(), nested());
+
+    const resources = sentResources(template);
+    const url = String(resources.Child.Properties.TemplateURL);
+    expect(url).toMatch(
+      new RegExp(
+        `^https://s3\\.us-east-1\\.amazonaws\\.com/${bucket}/` +
+          '[0-9a-f]{64}\\.template$',
+      ),
+    );
+    expect(resources.App.Properties.Location).toBe(url);
+    const key = url.split('/').pop();
+    const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+    const object = await s3().send(
+      new GetObjectCommand({ Bucket: bucket, Key: key }),
+    );
+    const child = await object.Body?.transformToString();
+    expect(child).toMatch(/S3Key: [0-9a-f]{64}\.zip/);
+  });
+
+  it('template that includes itself fails', async () => {
+    writeFiles({
+      'stacks/loop.yaml':
+        'Resources:\n  Again:\n    Type: AWS::CloudFormation::Stack\n' +
+        '    Properties:\n      TemplateURL: loop.yaml\n',
+    });
+    const template = parseTemplate(
+      'Resources:\n  Loop:\n    Type: AWS::CloudFormation::Stack\n' +
+        '    Properties:\n      TemplateURL: stacks/loop.yaml\n',
+      'template.yaml',
+    );
+    const code = findLocalCode(template, projectDir, projectDir);
+
+    await expect(
+      packageLocalCode(template, code, location, s3(), nested()),
+    ).rejects.toThrow(
+      'Again.TemplateURL "loop.yaml" includes a template that includes it',
+    );
+  });
+
+  it('folder as a definition fails', async () => {
+    const template = parseTemplate(
+      'Resources:\n  Api:\n    Type: AWS::Serverless::Api\n' +
+        '    Properties:\n      DefinitionUri: src\n',
+      'template.yaml',
+    );
+    const code = findLocalCode(template, projectDir, projectDir);
+
+    await expect(
+      packageLocalCode(template, code, location, s3(), nested()),
+    ).rejects.toThrow(
+      'Api.DefinitionUri "src" is a folder; point it at a file',
+    );
+  });
+
+  it('remote locations are left alone', () => {
+    const template = parseTemplate(
+      'Resources:\n  Child:\n    Type: AWS::CloudFormation::Stack\n' +
+        '    Properties:\n' +
+        '      TemplateURL: https://s3.amazonaws.com/b/child.yaml\n',
+      'template.yaml',
+    );
+
+    expect(findLocalCode(template, projectDir, projectDir)).toEqual([]);
+  });
+});
+
+function s3(): S3Client {
+  return new S3Client({ forcePathStyle: true });
+}

@@ -17,7 +17,7 @@ export interface ParameterChange {
 /**
  * Pairs each resolved SSM-typed parameter with the value the stack has now.
  * Real CloudFormation reports that value as `ResolvedValue` and keeps the
- * SSM name in `ParameterValue`; moto 5.2.1 puts the value in
+ * SSM name in `ParameterValue`. moto 5.2.1 puts the value in
  * `ParameterValue`, so `ResolvedValue` is read first.
  */
 export function ssmParameterChanges(

@@ -1,4 +1,5 @@
 import type { SamDeployConfig } from '../samconfig';
+import { type LayerVersionSync, layerVersionSyncOf } from './layer-versions';
 
 /** Capabilities sent when neither the options nor samconfig.toml name any. */
 export const DEFAULT_CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'];
@@ -20,6 +21,7 @@ export interface DeployOptions {
   confirmChangeset?: boolean;
   autoApprove?: boolean;
   replaceFailedStack?: boolean;
+  syncLayerVersions?: boolean;
 }
 
 /** Deploy settings after merging samconfig.toml and the options. */
@@ -42,6 +44,8 @@ export interface DeploySettings {
   autoApprove: boolean;
   /** Delete a `ROLLBACK_COMPLETE` stack and create it again. */
   replaceFailedStack: boolean;
+  /** Layer version tokens replaced in the template sent. */
+  syncLayerVersions: LayerVersionSync;
 }
 
 /**
@@ -90,6 +94,7 @@ export function mergeDeploySettings(
     noExecuteChangeset: options.noExecuteChangeset ?? false,
     autoApprove: options.autoApprove ?? false,
     replaceFailedStack: options.replaceFailedStack ?? false,
+    syncLayerVersions: layerVersionSyncOf(options.syncLayerVersions),
   };
 }
 

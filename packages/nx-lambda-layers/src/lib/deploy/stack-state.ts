@@ -43,7 +43,7 @@ export async function deleteEmptyStack(
   const status = stack?.StackStatus;
   if (status === 'REVIEW_IN_PROGRESS') {
     logger.info(
-      `stack ${stack?.StackName} is REVIEW_IN_PROGRESS: it holds only ` +
+      `stack ${stack?.StackName} is REVIEW_IN_PROGRESS: it contains only ` +
         'change sets of a create that never ran; deleting them to create it',
     );
   } else if (status === 'ROLLBACK_COMPLETE' && replaceFailedStack) {

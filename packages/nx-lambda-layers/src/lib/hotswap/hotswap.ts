@@ -10,7 +10,7 @@ import type { AwsClients } from '../aws/clients';
 import type { LayerConfig } from '../layer-config';
 import { replaceLayerVersions } from './layer-list';
 
-/** What to swap, and where. */
+/** Input of `hotswapLayers`: the stack, the new versions, the functions. */
 export interface HotswapInput {
   /** Stack whose `AWS::Lambda::Function` resources are updated. */
   stackName: string;
@@ -21,7 +21,7 @@ export interface HotswapInput {
    * @default the physical IDs of the stack's `AWS::Lambda::Function` resources
    */
   functionNames?: string[];
-  /** Longest wait for one function's update to finish, in seconds. @default 300 */
+  /** Maximum wait for one function's update to finish, in seconds. @default 300 */
   maxWaitSeconds?: number;
 }
 
@@ -102,11 +102,13 @@ async function swapFunctionLayers(
   const after = replaceLayerVersions(before, input.layerVersionArns);
   const updated = after.some((arn, index) => arn !== before[index]);
   if (!updated) {
-    logger.info(`${functionName}: layers unchanged (${describe(before)})`);
+    logger.info(
+      `${functionName}: layers unchanged (${describeLayers(before)})`,
+    );
     return { functionName, before, after, updated };
   }
 
-  logger.info(`${functionName}: updating layers to ${describe(after)}`);
+  logger.info(`${functionName}: updating layers to ${describeLayers(after)}`);
   await clients.lambda.send(
     new UpdateFunctionConfigurationCommand({
       FunctionName: functionName,
@@ -120,7 +122,8 @@ async function swapFunctionLayers(
   return { functionName, before, after, updated };
 }
 
-function describe(arns: string[]): string {
+/** Lists layers as `name:version`, the part of each ARN after `:layer:`. */
+function describeLayers(arns: string[]): string {
   return arns.length === 0
     ? 'no layers'
     : arns.map((arn) => arn.split(':layer:')[1] ?? arn).join(', ');

@@ -86,7 +86,8 @@ function readBuildOutput(workspaceRoot: string, relativePath: string): Buffer {
   if (!existsSync(path)) {
     throw new LayerArtifactsError(
       `${relativePath} not found; run the build target of the layer ` +
-        'project first (for example `nx run <project>:build`)',
+        'project first (for example `nx run <project>:build`), or declare ' +
+        "it as a dependency of the publish target (`dependsOn: ['build']`)",
     );
   }
   return readFileSync(path);

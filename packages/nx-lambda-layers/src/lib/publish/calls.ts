@@ -48,7 +48,7 @@ export function describeInput(input: object): string {
   });
 }
 
-/** `JSON.stringify` turns a Buffer into `{type, data}` before the replacer sees it. */
+/** `JSON.stringify` turns a Buffer into `{type, data}` before the replacer is called. */
 function isBufferJson(value: unknown): value is { data: number[] } {
   return (
     typeof value === 'object' &&
@@ -110,7 +110,7 @@ function actionName(context: HandlerContext): string {
   return `${service}:${operation}`;
 }
 
-/** The API action recorded by `tagFailedActions`, if any. */
+/** Returns the API action recorded by `tagFailedActions`, if any. */
 export function failedAction(error: unknown): string | undefined {
   const value = (error as Record<string, unknown> | null)?.[ACTION_KEY];
   return typeof value === 'string' ? value : undefined;
@@ -141,13 +141,31 @@ export async function explainFailure(
   const action = failedAction(error);
   const text = describeFailure(error);
   if (!isAccessDenied(error)) {
-    return action ? `${action} failed: ${text}` : text;
+    const failure = action ? `${action} failed: ${text}` : text;
+    return `${failure}${retryHint(error)}`;
   }
   const identity = sts ? await callerArn(sts) : 'unknown identity';
   return (
     `access denied to ${action ?? 'an AWS API action'} for ${identity}: ` +
     `${text}. Grant that action to this identity, or set the \`profile\` ` +
     'option or AWS_PROFILE to one that has it'
+  );
+}
+
+/**
+ * Explains a throttling or server error that the SDK's retries (adaptive
+ * mode, set in createAwsClients) did not get past.
+ */
+function retryHint(error: unknown): string {
+  if (!isAwsServiceError(error)) return '';
+  const throttled =
+    /Throttl|TooManyRequests|RequestLimitExceeded|SlowDown/.test(error.name) ||
+    error.$metadata.httpStatusCode === 429;
+  if (!throttled && error.$fault !== 'server') return '';
+  const attempts = (error.$metadata as { attempts?: number }).attempts ?? 1;
+  return (
+    `. The request failed ${attempts} time(s) with adaptive retry; run ` +
+    'the target again later'
   );
 }
 

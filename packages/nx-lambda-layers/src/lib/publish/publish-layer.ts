@@ -31,7 +31,7 @@ import {
   zipObjectKey,
 } from './upload';
 
-/** What publish-layer works on: the layer, its settings and its build. */
+/** Input of a publish: the layer, its settings and its build output. */
 export interface PublishContext {
   config: LayerConfig;
   settings: PublishSettings;
@@ -66,10 +66,10 @@ export interface LayerVersionInfo {
 export const NEW_VERSION_ARN = '<ARN of the new version>';
 
 /**
- * Publishes the zip in one region with the Lambda API: a new version unless
- * the newest has the same `CodeSha256` (or `force` is set), uploaded
- * through S3 when a bucket is set; then shares it, writes the SSM
- * parameter and applies retention.
+ * Publishes the zip in one region with the Lambda API. A new version is
+ * published unless the newest has the same `CodeSha256` (or `force` is
+ * set), and the zip goes through S3 when a bucket is set. Then the version
+ * is shared, written to SSM and retention is applied.
  */
 export async function publishDirect(
   context: PublishContext,
@@ -306,7 +306,7 @@ export function newVersionPlaceholder(
   };
 }
 
-/** The fields of `PublishResult` for one region. */
+/** Builds the fields of `PublishResult` for one region. */
 export function resultOf(
   config: LayerConfig,
   region: string,

@@ -7,7 +7,7 @@ import {
 import { logger } from '@nx/devkit';
 import { sendWrite, type WriteGate } from './calls';
 
-/** What retention did with each older version. */
+/** Outcome of retention: the versions deleted and those kept, with reasons. */
 export interface RetentionSummary {
   deleted: number[];
   kept: { version: number; reason: string }[];

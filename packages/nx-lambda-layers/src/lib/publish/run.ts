@@ -29,15 +29,16 @@ export type PublishResultFile = Partial<PublishResult> & {
 
 /**
  * Publishes in each region in turn. A failed region is logged and the
- * others still run; a rerun repeats only what is missing, because each
- * step skips work that is already done (same hash, same key, same
- * parameter value, same statement id).
+ * others still run. A rerun repeats only what is missing, because each
+ * step skips work that is already done: same hash, same key, same
+ * parameter value, same statement id.
  */
 export async function publishInRegions(
   context: PublishContext,
   project: ProjectLocation,
   createClients: AwsClientsFactory,
 ): Promise<PublishResultFile> {
+  warnAboutSharedRetention(context);
   const entries: (RegionPublishResult | FailedRegion)[] = [];
   for (const region of context.settings.regions) {
     entries.push(
@@ -84,10 +85,26 @@ async function publishInRegion(
   }
 }
 
+/**
+ * Warns when retention runs on a shared layer: ListFunctions lists only this
+ * account's functions, so a version used by another account can be
+ * deleted.
+ */
+function warnAboutSharedRetention(context: PublishContext): void {
+  const { keepVersions, shareWithAccounts, shareWithOrganization } =
+    context.settings;
+  const shared = shareWithAccounts.length > 0 || shareWithOrganization;
+  if (keepVersions === undefined || !shared) return;
+  logger.warn(
+    `keepVersions ${keepVersions} on a shared layer: versions that only ` +
+      'other accounts use are not detected and can be deleted',
+  );
+}
+
 function logSummary(entries: (RegionPublishResult | FailedRegion)[]): void {
   for (const entry of entries) {
     if ('failed' in entry) {
-      logger.error(`${entry.region}: FAILED (${entry.error})`);
+      logger.error(`${entry.region}: FAILED (error above)`);
       continue;
     }
     const state = entry.dryRun

@@ -7,7 +7,7 @@ import { logger } from '@nx/devkit';
 import { isAwsServiceError } from '../aws/errors';
 import { sendWrite, type WriteGate } from './calls';
 
-/** Who may use a layer version: accounts and an organization. */
+/** Principals allowed to use a layer version: accounts and an organization. */
 export interface LayerSharing {
   accounts: string[];
   organizationId?: string;

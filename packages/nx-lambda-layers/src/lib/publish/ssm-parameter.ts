@@ -8,7 +8,7 @@ import { isAwsServiceError } from '../aws/errors';
 import { sendWrite, type WriteGate } from './calls';
 
 /**
- * Writes the version ARN to the SSM parameter unless it already holds it.
+ * Writes the version ARN to the SSM parameter unless it already contains it.
  * Each PutParameter adds a parameter version to its history, so an
  * unchanged publish writes nothing. Returns whether it wrote.
  */
@@ -22,7 +22,7 @@ export async function writeVersionParameter(
   const current = await readParameter(ssm, name);
   if (current === layerVersionArn) {
     logger.info(
-      `SSM parameter ${name} already holds ${layerVersionArn}; not ` +
+      `SSM parameter ${name} already contains ${layerVersionArn}; not ` +
         'writing it, so its history gets no new version',
     );
     return false;

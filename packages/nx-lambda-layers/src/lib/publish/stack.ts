@@ -3,7 +3,11 @@ import {
   DescribeStackResourcesCommand,
   type CloudFormationClient,
 } from '@aws-sdk/client-cloudformation';
-import { GetLayerVersionCommand } from '@aws-sdk/client-lambda';
+import {
+  GetLayerVersionCommand,
+  type LambdaClient,
+  paginateListLayers,
+} from '@aws-sdk/client-lambda';
 import { logger } from '@nx/devkit';
 import type { AwsClients } from '../aws/clients';
 import { deployStack } from '../deploy/deploy';
@@ -11,7 +15,6 @@ import { loadDeployInput } from '../deploy/input';
 import { templateParameters } from '../deploy/parameters';
 import type { DeployResult } from '../deploy/report';
 import {
-  findNewestVersion,
   finishVersion,
   type LayerVersionInfo,
   newVersionPlaceholder,
@@ -26,8 +29,14 @@ import { PublishSettingsError } from './settings';
 
 /**
  * Template parameters that publish-layer sets in `mode: cloudformation`:
- * the zip's bucket and key, and the SSM parameter name. A template may
- * declare any of them; undeclared ones are not sent.
+ * the zip's bucket and key, and an empty SSM parameter name. A template
+ * may declare any of them; undeclared ones are not sent.
+ *
+ * The name is sent empty so that the stack leaves the parameter out and
+ * publish-layer writes it, only when the value differs, as in the direct
+ * mode. Real CloudFormation fails to create an `AWS::SSM::Parameter` whose
+ * name already exists, so a stack-owned parameter would clash with one
+ * written by an earlier direct publish.
  */
 export const STACK_PARAMETERS = {
   bucket: 'LayerZipBucket',
@@ -35,17 +44,17 @@ export const STACK_PARAMETERS = {
   ssmParameter: 'VersionParameterName',
 };
 
-/** Where the layer project sits, for finding its stack template. */
+/** Location of the layer project, for finding its stack template. */
 export interface ProjectLocation {
   workspaceRoot: string;
   projectRoot: string;
 }
 
 /**
- * Publishes the zip through the layer's own stack in one region: uploads
- * it, deploys the stack with the key as a parameter through the deploy
- * executor's change set code, reads the new version ARN from the stack and
- * then shares it, writes the SSM parameter and applies retention as the
+ * Publishes the zip through the layer's own stack in one region. Uploads
+ * it and deploys the stack with its key as a parameter, through the change
+ * set code of the deploy executor. Then reads the version ARN from the
+ * stack and shares it, writes it to SSM and applies retention, as the
  * direct mode does.
  */
 export async function publishWithStack(
@@ -103,7 +112,7 @@ async function deployLayerStack(
   const declared = new Set(
     templateParameters(input.template.value).map((item) => item.name),
   );
-  const values = stackParameterValues(location, settings.ssmParameter);
+  const values = stackParameterValues(location);
   for (const [name, value] of Object.entries(values)) {
     if (declared.has(name)) input.settings.parameterOverrides[name] = value;
   }
@@ -125,14 +134,11 @@ async function deployLayerStack(
   return result;
 }
 
-function stackParameterValues(
-  location: ZipLocation,
-  ssmParameter: string,
-): Record<string, string> {
+function stackParameterValues(location: ZipLocation): Record<string, string> {
   return {
     [STACK_PARAMETERS.bucket]: location.bucket,
     [STACK_PARAMETERS.key]: location.key,
-    [STACK_PARAMETERS.ssmParameter]: ssmParameter,
+    [STACK_PARAMETERS.ssmParameter]: '',
   };
 }
 
@@ -141,7 +147,7 @@ function logPlannedDeploy(
   location: ZipLocation,
 ): undefined {
   const { settings } = context;
-  const values = stackParameterValues(location, settings.ssmParameter);
+  const values = stackParameterValues(location);
   logger.info(
     `dry run: would deploy stack ${settings.stackName} from ` +
       `${settings.stackTemplate} with a change set (CreateChangeSet, ` +
@@ -151,38 +157,54 @@ function logPlannedDeploy(
 }
 
 /**
- * Reads the version the stack holds. moto 5.2.1 fills stack Outputs only
- * after CreateStack or UpdateStack, not after a change set, so the ARN
- * comes from the physical id of the `AWS::Lambda::LayerVersion` resource
- * (DescribeStackResources), which real CloudFormation sets to the version
- * ARN as well; when the stack has no such resource (the SAM variant before
- * its transform), the newest version from ListLayerVersions is used.
+ * Reads the layer version of the stack and checks that it has the zip's hash.
+ * Real CloudFormation sets the physical id of an `AWS::Lambda::LayerVersion`
+ * to the version ARN (DescribeStackResources). moto 5.2.1 leaves it empty,
+ * fills Outputs only after CreateStack or UpdateStack (not after a change
+ * set) and names the layer `<stack>-<logical id>-<suffix>`, ignoring
+ * `LayerName`; for it the newest version of such a layer is used.
+ * NOTE: moto 5.2.1 runs an UPDATE change set without creating the new
+ * version, so only creating the stack and an unchanged rerun are tested.
  */
-async function deployedVersion(
+export async function deployedVersion(
   context: PublishContext,
   deployed: DeployResult,
   clients: AwsClients,
 ): Promise<LayerVersionInfo> {
-  const arn = await stackLayerVersionArn(
+  const resource = await stackLayerResource(
     clients.cloudFormation,
     deployed.stackName,
   );
-  if (!arn) {
-    const newest = await findNewestVersion(
+  const arn =
+    resource.physicalId ||
+    (await newestStackLayerVersion(
       clients.lambda,
-      context.config.layerName,
+      `${deployed.stackName}-${resource.logicalId}-`,
+    ));
+  if (!arn) {
+    throw new Error(
+      `stack ${deployed.stackName} contains no layer version; check that ` +
+        `${context.settings.stackTemplate} has an AWS::Lambda::LayerVersion`,
     );
-    if (!newest) {
-      throw new Error(
-        `stack ${deployed.stackName} has no AWS::Lambda::LayerVersion ` +
-          `resource and layer ${context.config.layerName} has no versions; ` +
-          'check the `stackTemplate` setting',
-      );
-    }
-    return newest;
   }
+  const version = await layerVersionInfo(clients.lambda, arn);
+  const expected = context.artifacts.manifest.sha256Base64;
+  if (version.codeSha256 !== expected) {
+    throw new Error(
+      `stack ${deployed.stackName} contains ${arn} with CodeSha256 ` +
+        `${version.codeSha256}, not the zip's ${expected}; check the ` +
+        `${STACK_PARAMETERS.key} parameter of the template`,
+    );
+  }
+  return version;
+}
+
+async function layerVersionInfo(
+  lambda: LambdaClient,
+  arn: string,
+): Promise<LayerVersionInfo> {
   const version = Number(/:(\d+)$/.exec(arn)?.[1] ?? 0);
-  const details = await clients.lambda.send(
+  const details = await lambda.send(
     new GetLayerVersionCommand({
       LayerName: stripVersion(arn),
       VersionNumber: version,
@@ -196,15 +218,37 @@ async function deployedVersion(
   };
 }
 
-async function stackLayerVersionArn(
+async function stackLayerResource(
   cloudFormation: CloudFormationClient,
   stackName: string,
-): Promise<string | undefined> {
+): Promise<{ logicalId: string; physicalId?: string }> {
   const output = await cloudFormation.send(
     new DescribeStackResourcesCommand({ StackName: stackName }),
   );
   const resource = (output.StackResources ?? []).find(
     (item) => item.ResourceType === 'AWS::Lambda::LayerVersion',
   );
-  return resource?.PhysicalResourceId;
+  return {
+    logicalId: String(resource?.LogicalResourceId ?? ''),
+    physicalId: resource?.PhysicalResourceId,
+  };
+}
+
+/** Returns the newest version ARN of the layers whose name has the prefix. */
+async function newestStackLayerVersion(
+  lambda: LambdaClient,
+  namePrefix: string,
+): Promise<string | undefined> {
+  let newest: { arn: string; created: string } | undefined;
+  for await (const page of paginateListLayers({ client: lambda }, {})) {
+    for (const layer of page.Layers ?? []) {
+      const latest = layer.LatestMatchingVersion;
+      if (!layer.LayerName?.startsWith(namePrefix) || !latest) continue;
+      const created = String(latest.CreatedDate);
+      if (!newest || created > newest.created) {
+        newest = { arn: String(latest.LayerVersionArn), created };
+      }
+    }
+  }
+  return newest?.arn;
 }

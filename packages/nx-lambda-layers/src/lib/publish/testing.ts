@@ -147,7 +147,7 @@ export function recordingFactory(
   };
 }
 
-/** The calls of `calls` that match `pattern`, without the region. */
+/** Returns the entries of `calls` that match `pattern`. */
 export function callsMatching(calls: string[], pattern: RegExp): string[] {
   return calls.filter((call) => pattern.test(call));
 }

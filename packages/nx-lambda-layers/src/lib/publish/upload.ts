@@ -16,7 +16,7 @@ export const DEFAULT_PART_SIZE_BYTES = 8 * 1024 * 1024;
 /** Logged progress steps of a multipart upload, in percent. */
 const PROGRESS_STEP_PERCENT = 10;
 
-/** Where a layer zip sits in S3. */
+/** S3 location of a layer zip. */
 export interface ZipLocation {
   bucket: string;
   key: string;
@@ -72,7 +72,7 @@ function bucketFailure(error: unknown, bucket: string, region: string) {
     );
   }
   if (status === 301) {
-    // S3 answers a request sent to the wrong regional endpoint with 301 and
+    // S3 rejects a request sent to the wrong regional endpoint with 301 and
     // names the bucket's region in a header.
     const headers = (
       error as { $response?: { headers?: Record<string, string> } }

@@ -9,7 +9,7 @@ import type { FileSyncResult, SyncMode, SyncSummary } from './sync';
 export function reportFile(result: FileSyncResult, mode: SyncMode): void {
   const { path } = result;
   if (result.status === 'error') {
-    logger.error(`error: ${result.error}`);
+    logger.error(result.error ?? `${path}: failed`);
     return;
   }
   if (result.status === 'not-a-template') {
@@ -35,14 +35,11 @@ export function reportFile(result: FileSyncResult, mode: SyncMode): void {
     logger.info(`rendered ${path} to ${result.outputPath}`);
   }
   for (const skipped of result.skipped) {
-    logger.warn(
-      `warning: ${path}:${skipped.line}:${skipped.column}: ${skipped.reason}`,
-    );
+    logger.warn(`${path}:${skipped.line}:${skipped.column}: ${skipped.reason}`);
   }
   for (const warning of result.warnings) {
     logger.warn(
-      `warning: ${warning.source}:${warning.line}:${warning.column}: ` +
-        warning.message,
+      `${warning.source}:${warning.line}:${warning.column}: ` + warning.message,
     );
   }
 }

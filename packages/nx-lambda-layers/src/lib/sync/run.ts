@@ -41,7 +41,7 @@ export async function runSync(
   logger.info(`searching ${input.folders.join(', ')} for templates`);
   const search = await findTemplateFiles(input.workspaceRoot, input.folders);
   for (const skipped of search.skipped) {
-    logger.warn(`warning: ${skipped.path}: ${skipped.reason}`);
+    logger.warn(`${skipped.path}: ${skipped.reason}`);
   }
 
   const results = await syncFiles(search.files, {

@@ -46,8 +46,18 @@ export interface SyncOptions {
   toSsm?: boolean;
 }
 
+/**
+ * Outcome for one file. `unrelated`: the file does not mention a synced
+ * layer and was not parsed.
+ */
 export type FileStatus =
-  'changed' | 'unchanged' | 'stale' | 'rendered' | 'not-a-template' | 'error';
+  | 'unrelated'
+  | 'changed'
+  | 'unchanged'
+  | 'stale'
+  | 'rendered'
+  | 'not-a-template'
+  | 'error';
 
 export interface FileSyncResult {
   /** Workspace-relative path. */
@@ -107,6 +117,10 @@ function renderFile(
   options: SyncOptions,
   result: FileSyncResult,
 ): RenderedTemplate | undefined {
+  if (!mentionsSyncedLayer(text, options)) {
+    result.status = 'unrelated';
+    return undefined;
+  }
   if (basename(path) === SAM_CONFIG_FILE) {
     if (options.toSsm) return undefined;
     const rendered = renderSamConfigVersions(
@@ -137,6 +151,24 @@ function renderFile(
     return migrated;
   }
   return renderReferences(template, synced, options.versions);
+}
+
+/**
+ * True when the text contains the name, SSM parameter name, export name or
+ * placeholder of a synced layer. Every reference form contains one of
+ * them, so other files are not parsed.
+ */
+function mentionsSyncedLayer(text: string, options: SyncOptions): boolean {
+  return options.layers.some(
+    (layer) =>
+      options.versions.has(layer.layerName) &&
+      [
+        layer.layerName,
+        layer.ssmParameter,
+        layer.exportName,
+        layer.placeholder,
+      ].some((token) => text.includes(token)),
+  );
 }
 
 /**
@@ -206,7 +238,7 @@ export function summarize(results: FileSyncResult[]): SyncSummary {
     results.filter((result) => result.status === status).length;
   return {
     files: results.length,
-    templates: results.length - count('not-a-template'),
+    templates: results.length - count('not-a-template') - count('unrelated'),
     references: results.reduce((sum, r) => sum + r.referenceCount, 0),
     changed: count('changed'),
     stale: count('stale'),
@@ -215,17 +247,26 @@ export function summarize(results: FileSyncResult[]): SyncSummary {
   };
 }
 
+/** Files read, parsed and written at the same time. */
+const CONCURRENT_FILES = Number(process.env.CF ?? 16);
+
 /**
- * Syncs files one after another, in the given order, so messages come in
- * path order; each file's errors stay in its own result.
+ * Syncs files, up to `CONCURRENT_FILES` at a time. Results come in the
+ * order of `files`, and each file's errors stay in its own result.
  */
 export async function syncFiles(
   files: FoundFile[],
   options: SyncOptions,
 ): Promise<FileSyncResult[]> {
-  const results: FileSyncResult[] = [];
-  for (const file of files) {
-    results.push(await syncFile(file, options));
-  }
+  const results: FileSyncResult[] = new Array(files.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const index = next++;
+      results[index] = await syncFile(files[index], options);
+    }
+  };
+  const workers = Math.min(CONCURRENT_FILES, files.length);
+  await Promise.all(Array.from({ length: workers }, worker));
   return results;
 }

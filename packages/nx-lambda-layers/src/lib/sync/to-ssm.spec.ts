@@ -18,6 +18,9 @@ function migrate(text: string, source = 'apps/orders/template.yaml') {
   return migrateToSsm(template, [SOSW], references);
 }
 
+/** cfn-lint takes 2-4 s alone and much longer on a loaded machine. */
+const CFN_LINT_TIMEOUT_MS = 180_000;
+
 let folder: string;
 
 beforeAll(() => {
@@ -100,21 +103,25 @@ describe('migrateToSsm: YAML', () => {
     expect(warnings[0].message).toMatch(/^layer sosw ARN not moved to SSM/);
   });
 
-  it('output parses and passes cfn-lint', () => {
-    const { text } = migrate(YAML_TEMPLATE);
+  it(
+    'output parses and passes cfn-lint',
+    () => {
+      const { text } = migrate(YAML_TEMPLATE);
 
-    const template = parseTemplate(text, 'migrated.yaml');
-    const references = findLayerReferences(template, [SOSW]);
-    const lint = cfnLint(text, 'migrated.yaml');
+      const template = parseTemplate(text, 'migrated.yaml');
+      const references = findLayerReferences(template, [SOSW]);
+      const lint = cfnLint(text, 'migrated.yaml');
 
-    expect(references.map((r) => r.kind)).toEqual(['ssm-parameter', 'arn']);
-    expect(
-      (toCfnValue(template.document.contents) as any).Resources.Orders
-        .Properties.Layers[0],
-    ).toEqual({ Ref: 'SoswLayerArn' });
-    expect(lint.output).toBe('');
-    expect(lint.status).toBe(0);
-  });
+      expect(references.map((r) => r.kind)).toEqual(['ssm-parameter', 'arn']);
+      expect(
+        (toCfnValue(template.document.contents) as any).Resources.Orders
+          .Properties.Layers[0],
+      ).toEqual({ Ref: 'SoswLayerArn' });
+      expect(lint.output).toBe('');
+      expect(lint.status).toBe(0);
+    },
+    CFN_LINT_TIMEOUT_MS,
+  );
 
   it('second run changes nothing', () => {
     const first = migrate(YAML_TEMPLATE);
@@ -267,14 +274,18 @@ describe('migrateToSsm: JSON', () => {
     );
   });
 
-  it('output passes cfn-lint', () => {
-    const { text } = migrate(json, 'apps/orders/template.json');
+  it(
+    'output passes cfn-lint',
+    () => {
+      const { text } = migrate(json, 'apps/orders/template.json');
 
-    const lint = cfnLint(text, 'migrated.json');
+      const lint = cfnLint(text, 'migrated.json');
 
-    expect(lint.output).toBe('');
-    expect(lint.status).toBe(0);
-  });
+      expect(lint.output).toBe('');
+      expect(lint.status).toBe(0);
+    },
+    CFN_LINT_TIMEOUT_MS,
+  );
 
   it('inserts into an existing Parameters', () => {
     const withParameters = json.replace(

@@ -1,0 +1,252 @@
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { ExecutorContext } from '@nx/devkit';
+import {
+  captureLogs,
+  recordCommands,
+  useEmulator,
+} from '../../../../../tools/emulator/jest-helpers';
+import {
+  type AwsClientsFactory,
+  createAwsClients,
+} from '../../lib/aws/clients';
+import syncVersionsExecutor from './executor';
+import type { SyncVersionsExecutorSchema } from './schema';
+
+useEmulator();
+const logs = captureLogs();
+
+const PLACEHOLDER_ARN =
+  'arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:layer:sosw:SOSW_LAYER_PLACEHOLDER';
+
+const TEMPLATE = [
+  'Transform: AWS::Serverless-2016-10-31',
+  'Resources:',
+  '  Fn:',
+  '    Type: AWS::Serverless::Function',
+  '    Properties:',
+  '      Layers:',
+  `        - !Sub "${PLACEHOLDER_ARN}"`,
+  '',
+].join('\n');
+
+const synced = (version: number) =>
+  TEMPLATE.replace('SOSW_LAYER_PLACEHOLDER', String(version));
+
+let workspaceRoot: string;
+/** Calls of the clients factory in the current test. */
+let awsCalls: string[];
+
+/** Real clients against the emulator; records the commands they send. */
+const recordingClients: AwsClientsFactory = async (options) => {
+  const clients = await createAwsClients(options);
+  awsCalls.push('create clients');
+  const lambda = recordCommands(clients.lambda);
+  const ssm = recordCommands(clients.ssm);
+  sentCommands = () => [...lambda, ...ssm];
+  return clients;
+};
+
+let sentCommands: () => string[] = () => [];
+
+beforeEach(() => {
+  awsCalls = [];
+  sentCommands = () => [];
+  workspaceRoot = mkdtempSync(join(tmpdir(), 'sync-executor-'));
+  write(
+    'apps/sosw-layer/layer.json',
+    JSON.stringify({
+      layerName: `sosw`,
+      ssmParameter: '/lambda-layers/sosw/arn',
+    }),
+  );
+  write('apps/orders/template.yaml', TEMPLATE);
+  write('apps/reports/template.yaml', TEMPLATE);
+  write('apps/unrelated/template.yaml', TEMPLATE);
+});
+
+afterEach(() => {
+  rmSync(workspaceRoot, { recursive: true, force: true });
+});
+
+function write(path: string, text: string) {
+  const absolute = join(workspaceRoot, path);
+  mkdirSync(dirname(absolute), { recursive: true });
+  writeFileSync(absolute, text);
+}
+
+function read(path: string): string {
+  return readFileSync(join(workspaceRoot, path), 'utf8');
+}
+
+/** A context where orders and reports depend on the layer project. */
+function context(): ExecutorContext {
+  const project = (root: string) => ({ root });
+  const dependency = (source: string) => [
+    { source, target: 'sosw-layer', type: 'static' },
+  ];
+  return {
+    root: workspaceRoot,
+    cwd: workspaceRoot,
+    isVerbose: false,
+    projectName: 'sosw-layer',
+    projectsConfigurations: {
+      version: 2,
+      projects: {
+        'sosw-layer': project('apps/sosw-layer'),
+        orders: project('apps/orders'),
+        reports: project('apps/reports'),
+        unrelated: project('apps/unrelated'),
+      },
+    },
+    projectGraph: {
+      nodes: {},
+      dependencies: {
+        orders: dependency('orders'),
+        reports: dependency('reports'),
+        unrelated: [],
+        'sosw-layer': [],
+      },
+    },
+    nxJsonConfiguration: {},
+  } as unknown as ExecutorContext;
+}
+
+function run(options: SyncVersionsExecutorSchema) {
+  return syncVersionsExecutor(options, context(), recordingClients);
+}
+
+describe('sync-versions executor', () => {
+  it('syncs the dependent projects only', async () => {
+    const result = await run({ version: 7 });
+
+    expect(result).toEqual({ success: true });
+    expect(read('apps/orders/template.yaml')).toBe(synced(7));
+    expect(read('apps/reports/template.yaml')).toBe(synced(7));
+    expect(read('apps/unrelated/template.yaml')).toBe(TEMPLATE);
+    expect(awsCalls).toEqual([]);
+    expect(logs).toContain(
+      'info: layer sosw: 2 references in 2 templates of 2 files searched; 2 changed',
+    );
+  });
+
+  it('scope workspace syncs every project', async () => {
+    await run({ version: 7, scope: 'workspace' });
+
+    expect(read('apps/unrelated/template.yaml')).toBe(synced(7));
+  });
+
+  it('check fails on stale references', async () => {
+    const result = await run({ version: 7, check: true });
+
+    expect(result).toEqual({ success: false });
+    expect(read('apps/orders/template.yaml')).toBe(TEMPLATE);
+    expect(logs).toContain(
+      'info: stale: apps/orders/template.yaml:7:76: layer sosw version ' +
+        'SOSW_LAYER_PLACEHOLDER, expected 7',
+    );
+  });
+
+  it('check passes after a sync', async () => {
+    await run({ version: 7 });
+
+    const result = await run({ version: 7, check: true });
+
+    expect(result).toEqual({ success: true });
+  });
+
+  it('dry run prints a diff', async () => {
+    const result = await run({ version: 7, dryRun: true });
+
+    expect(result).toEqual({ success: true });
+    expect(read('apps/orders/template.yaml')).toBe(TEMPLATE);
+    expect(logs.join('\n')).toContain(
+      `-        - !Sub "${PLACEHOLDER_ARN}"\n` +
+        `+        - !Sub "${PLACEHOLDER_ARN.replace('SOSW_LAYER_PLACEHOLDER', '7')}"`,
+    );
+  });
+
+  it('render writes copies under dist', async () => {
+    const result = await run({ version: 7, render: true });
+
+    expect(result).toEqual({ success: true });
+    expect(read('apps/orders/template.yaml')).toBe(TEMPLATE);
+    expect(read('dist/apps/orders/template.yaml')).toBe(synced(7));
+  });
+
+  it('to-ssm rewrites without AWS calls', async () => {
+    const result = await run({ toSsm: true });
+
+    expect(result).toEqual({ success: true });
+    expect(read('apps/orders/template.yaml')).toContain('- !Ref SoswLayerArn');
+    expect(awsCalls).toEqual([]);
+  });
+
+  it('invalid template fails the run at the end', async () => {
+    write('apps/orders/template.yaml', 'Resources:\n  Fn: [\n');
+
+    const result = await run({ version: 7 });
+
+    expect(result).toEqual({ success: false });
+    expect(read('apps/reports/template.yaml')).toBe(synced(7));
+    expect(
+      logs.some((line) =>
+        /^error: apps\/orders\/template\.yaml:3:1: /.test(line),
+      ),
+    ).toBe(true);
+  });
+
+  it('rejects exclusive options', async () => {
+    const result = await run({ version: 7, check: true, render: true });
+
+    expect(result).toEqual({ success: false });
+    expect(logs).toContain(
+      'error: sync-versions failed for sosw-layer: options check and render ' +
+        'exclude each other; pass one of them',
+    );
+  });
+
+  it('reads the version from SSM', async () => {
+    const ssm = new SSMClient({});
+    await ssm.send(
+      new PutParameterCommand({
+        Name: '/lambda-layers/sosw/arn',
+        Value: 'arn:aws:lambda:us-east-1:123456789012:layer:sosw:31',
+        Type: 'String',
+        Overwrite: true,
+      }),
+    );
+    ssm.destroy();
+
+    const result = await run({});
+
+    expect(result).toEqual({ success: true });
+    expect(read('apps/orders/template.yaml')).toBe(synced(31));
+    expect(logs).toContain('info: layer sosw version 31 (from ssm)');
+    expect(sentCommands()).toEqual(['GetParameterCommand']);
+  });
+
+  it('reads the version from the publish result', async () => {
+    write(
+      'dist/apps/sosw-layer/publish-result.json',
+      JSON.stringify({
+        layerName: 'sosw',
+        region: process.env.AWS_REGION,
+        version: 44,
+      }),
+    );
+
+    await run({});
+
+    expect(read('apps/orders/template.yaml')).toBe(synced(44));
+    expect(logs).toContain('info: layer sosw version 44 (from publish-result)');
+  });
+});

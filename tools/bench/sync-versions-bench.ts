@@ -1,0 +1,199 @@
+/**
+ * Times sync-versions against the old placeholder replacer's algorithm
+ * (tools/bench/old_layers_versions_changer.py, run with python3) on the
+ * same tree of 1,000 templates in nested folders: YAML (`.yaml`, `.yml`)
+ * and JSON, half of them using the sosw layer with its placeholder.
+ *
+ * Usage: node -r @swc-node/register tools/bench/sync-versions-bench.ts [--runs N]
+ *
+ * sync-versions is timed as the library calls the executor makes
+ * (`findTemplateFiles` and `syncFiles` in write mode with a given version,
+ * so no AWS call), inside this process. The Python baseline is timed as a
+ * whole `python3` process, interpreter start included, because that is how
+ * the old script ran. Before each timed run the tree is copied afresh, so
+ * every run replaces placeholders. Each tool runs once to warm the page
+ * cache, then N times (5 by default) in alternation; medians are compared.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { normalizeLayerConfig } from '../../packages/nx-lambda-layers/src/lib/layer-config';
+import { findTemplateFiles } from '../../packages/nx-lambda-layers/src/lib/sync/files';
+import {
+  summarize,
+  syncFiles,
+} from '../../packages/nx-lambda-layers/src/lib/sync/sync';
+
+const TEMPLATE_COUNT = 1_000;
+/** Templates written straight into the tree's top folder. */
+const TOP_LEVEL_COUNT = 10;
+const VERSION = 42;
+const BENCH_DIR = join(tmpdir(), 'nx-lambda-layers-sync-bench');
+const PRISTINE_DIR = join(BENCH_DIR, 'pristine');
+const WORK_DIR = join(BENCH_DIR, 'work');
+const PYTHON_SCRIPT = join(__dirname, 'old_layers_versions_changer.py');
+
+const SOSW = normalizeLayerConfig(
+  { layerName: 'sosw', ssmParameter: '/lambda-layers/sosw/arn' },
+  'apps/sosw-layer/layer.json',
+);
+
+const SUB_ARN =
+  'arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:layer:sosw:SOSW_LAYER_PLACEHOLDER';
+const OTHER_ARN =
+  'arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV2:68';
+
+function yamlTemplate(index: number, usesLayer: boolean): string {
+  const layer = usesLayer ? `!Sub "${SUB_ARN}"` : OTHER_ARN;
+  return [
+    `# stack ${index}`,
+    "AWSTemplateFormatVersion: '2010-09-09'",
+    'Transform: AWS::Serverless-2016-10-31',
+    'Resources:',
+    `  Function${index}:`,
+    '    Type: AWS::Serverless::Function',
+    '    Properties:',
+    '      Runtime: python3.12',
+    '      Handler: app.handler',
+    '      CodeUri: src/',
+    '      Layers:',
+    `        - ${layer}`,
+    '  Queue:',
+    '    Type: AWS::SQS::Queue',
+    '',
+  ].join('\n');
+}
+
+function jsonTemplate(index: number, usesLayer: boolean): string {
+  const layer = usesLayer ? { 'Fn::Sub': SUB_ARN } : OTHER_ARN;
+  const template = {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Resources: {
+      [`Function${index}`]: {
+        Type: 'AWS::Lambda::Function',
+        Properties: {
+          Runtime: 'python3.12',
+          Handler: 'app.handler',
+          Layers: [layer],
+        },
+      },
+    },
+  };
+  return `${JSON.stringify(template, null, 2)}\n`;
+}
+
+/** File name and text of template `index`: a third each .yaml, .yml, .json. */
+function templateFile(index: number): [string, string] {
+  const usesLayer = index % 2 === 0;
+  const kind = index % 3;
+  if (kind === 2) {
+    return [`stack-${index}.json`, jsonTemplate(index, usesLayer)];
+  }
+  const extension = kind === 0 ? 'yaml' : 'yml';
+  return [`template-${index}.${extension}`, yamlTemplate(index, usesLayer)];
+}
+
+/** Writes the tree: a few templates on top, the rest three folders deep. */
+function makeTree(): void {
+  rmSync(BENCH_DIR, { recursive: true, force: true });
+  for (let index = 0; index < TEMPLATE_COUNT; index++) {
+    const folder =
+      index < TOP_LEVEL_COUNT
+        ? PRISTINE_DIR
+        : join(
+            PRISTINE_DIR,
+            `team-${index % 10}`,
+            `service-${Math.floor(index / 10) % 10}`,
+            `stack-${index}`,
+          );
+    mkdirSync(folder, { recursive: true });
+    const [name, text] = templateFile(index);
+    writeFileSync(join(folder, name), text);
+  }
+}
+
+function freshCopy(): void {
+  rmSync(WORK_DIR, { recursive: true, force: true });
+  cpSync(PRISTINE_DIR, WORK_DIR, { recursive: true });
+}
+
+async function runSyncVersions(): Promise<{ ms: number; references: number }> {
+  freshCopy();
+  const start = process.hrtime.bigint();
+  const search = await findTemplateFiles(WORK_DIR, ['.']);
+  const results = await syncFiles(search.files, {
+    workspaceRoot: WORK_DIR,
+    layers: [SOSW],
+    versions: new Map([[SOSW.layerName, VERSION]]),
+    mode: 'write',
+  });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const summary = summarize(results);
+  if (summary.errors > 0) throw new Error('sync-versions reported errors');
+  return { ms, references: summary.references };
+}
+
+function runPython(): { ms: number; references: number } {
+  freshCopy();
+  const start = process.hrtime.bigint();
+  const run = spawnSync(
+    'python3',
+    [PYTHON_SCRIPT, '--version', String(VERSION)],
+    { cwd: WORK_DIR, encoding: 'utf8' },
+  );
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (run.status !== 0) throw new Error(`python3 failed: ${run.stderr}`);
+  const references = Number(/references=(\d+)/.exec(run.stdout)?.[1]);
+  return { ms, references };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function main(): Promise<void> {
+  const runsIndex = process.argv.indexOf('--runs');
+  const runs = runsIndex >= 0 ? Number(process.argv[runsIndex + 1]) : 5;
+  if (!Number.isInteger(runs) || runs < 1) {
+    throw new Error('invalid --runs; use a positive integer');
+  }
+  makeTree();
+  await runSyncVersions();
+  runPython();
+
+  const node: number[] = [];
+  const python: number[] = [];
+  let nodeReferences = 0;
+  let pythonReferences = 0;
+  for (let run = 0; run < runs; run++) {
+    const ours = await runSyncVersions();
+    const old = runPython();
+    node.push(ours.ms);
+    python.push(old.ms);
+    nodeReferences = ours.references;
+    pythonReferences = old.references;
+  }
+
+  const ratio = median(node) / median(python);
+  console.log(
+    `templates: ${TEMPLATE_COUNT} (${TOP_LEVEL_COUNT} in the top folder), ` +
+      `half using the layer; ${cpus().length} CPUs (${cpus()[0]?.model})`,
+  );
+  console.log(
+    `sync-versions (library call): median ${median(node).toFixed(1)} ms ` +
+      `of ${runs}, ${nodeReferences} references updated`,
+  );
+  console.log(
+    `old algorithm (python3 process): median ${median(python).toFixed(1)} ms ` +
+      `of ${runs}, ${pythonReferences} references updated`,
+  );
+  console.log(`ratio sync-versions / old: ${ratio.toFixed(2)}`);
+  rmSync(BENCH_DIR, { recursive: true, force: true });
+}
+
+main().catch((error: Error) => {
+  console.error(error.message);
+  process.exit(1);
+});
