@@ -204,7 +204,11 @@ describe('project graph of a generated workspace', () => {
       targets: Record<string, { metadata?: { description?: string } }>;
     };
 
-    expect(Object.keys(project.targets).sort()).toEqual(['build', 'publish']);
+    expect(Object.keys(project.targets).sort()).toEqual([
+      'build',
+      'publish',
+      'sync-versions',
+    ]);
     for (const target of Object.values(project.targets)) {
       expect(target.metadata?.description).toMatch(/layer layer-0/);
     }

@@ -10,9 +10,11 @@ only the files of the current folder were found; `.yml` and `.json` files
 were ignored.
 
 For the benchmark the version is passed with `--version N` instead of
-calling Lambda. Usage, from the folder to process:
+calling Lambda. `--all-files` fixes the two gaps (every folder, and `.yml`
+and `.json` too) to time the same text replacement on the files that
+sync-versions reaches. Usage, from the folder to process:
 
-    python3 old_layers_versions_changer.py --version N
+    python3 old_layers_versions_changer.py --version N [--all-files]
 
 Prints the number of files changed and of placeholders replaced.
 """
@@ -27,17 +29,20 @@ FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--version", type=int, required=True)
+    parser.add_argument("--all-files", action="store_true")
     args = parser.parse_args()
+    extensions = (".yaml", ".yml", ".json") if args.all_files else (".yaml",)
 
     files_changed = 0
     replaced = 0
-    for _folder, _subfolders, files in os.walk("."):
-        for name in files:
-            if not name.endswith(".yaml"):
+    for folder, _subfolders, files in os.walk("."):
+        for file_name in files:
+            if not file_name.endswith(extensions):
                 continue
-            # The old script opened `name`, not the joined path, so a file
-            # of a subfolder is found only when the current folder has a
-            # file of the same name.
+            # The old script opened `file_name`, not the joined path, so a
+            # file of a subfolder is found only when the current folder has
+            # a file of the same name.
+            name = os.path.join(folder, file_name) if args.all_files else file_name
             if not os.path.isfile(name):
                 continue
             with open(name, encoding="utf-8") as file:

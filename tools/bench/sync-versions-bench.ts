@@ -2,7 +2,9 @@
  * Times sync-versions against the old placeholder replacer's algorithm
  * (tools/bench/old_layers_versions_changer.py, run with python3) on the
  * same tree of 1,000 templates in nested folders: YAML (`.yaml`, `.yml`)
- * and JSON, half of them using the sosw layer with its placeholder.
+ * and JSON, half of them using the sosw layer with its placeholder. The
+ * old algorithm runs as described, then with `--all-files`, which reaches
+ * every template as sync-versions does.
  *
  * Usage: node -r @swc-node/register tools/bench/sync-versions-bench.ts [--runs N]
  *
@@ -134,12 +136,17 @@ async function runSyncVersions(): Promise<{ ms: number; references: number }> {
   return { ms, references: summary.references };
 }
 
-function runPython(): { ms: number; references: number } {
+function runPython(allFiles: boolean): { ms: number; references: number } {
   freshCopy();
   const start = process.hrtime.bigint();
   const run = spawnSync(
     'python3',
-    [PYTHON_SCRIPT, '--version', String(VERSION)],
+    [
+      PYTHON_SCRIPT,
+      '--version',
+      String(VERSION),
+      ...(allFiles ? ['--all-files'] : []),
+    ],
     { cwd: WORK_DIR, encoding: 'utf8' },
   );
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
@@ -161,35 +168,45 @@ async function main(): Promise<void> {
   }
   makeTree();
   await runSyncVersions();
-  runPython();
+  runPython(false);
+  runPython(true);
 
-  const node: number[] = [];
-  const python: number[] = [];
-  let nodeReferences = 0;
-  let pythonReferences = 0;
+  const timings = {
+    node: [] as number[],
+    old: [] as number[],
+    all: [] as number[],
+  };
+  const references = { node: 0, old: 0, all: 0 };
   for (let run = 0; run < runs; run++) {
     const ours = await runSyncVersions();
-    const old = runPython();
-    node.push(ours.ms);
-    python.push(old.ms);
-    nodeReferences = ours.references;
-    pythonReferences = old.references;
+    const old = runPython(false);
+    const all = runPython(true);
+    timings.node.push(ours.ms);
+    timings.old.push(old.ms);
+    timings.all.push(all.ms);
+    Object.assign(references, {
+      node: ours.references,
+      old: old.references,
+      all: all.references,
+    });
   }
 
-  const ratio = median(node) / median(python);
+  const line = (label: string, values: number[], count: number) =>
+    console.log(
+      `${label}: median ${median(values).toFixed(1)} ms of ${runs}, ` +
+        `${count} references updated`,
+    );
   console.log(
     `templates: ${TEMPLATE_COUNT} (${TOP_LEVEL_COUNT} in the top folder), ` +
       `half using the layer; ${cpus().length} CPUs (${cpus()[0]?.model})`,
   );
-  console.log(
-    `sync-versions (library call): median ${median(node).toFixed(1)} ms ` +
-      `of ${runs}, ${nodeReferences} references updated`,
-  );
-  console.log(
-    `old algorithm (python3 process): median ${median(python).toFixed(1)} ms ` +
-      `of ${runs}, ${pythonReferences} references updated`,
-  );
-  console.log(`ratio sync-versions / old: ${ratio.toFixed(2)}`);
+  line('sync-versions (library call)', timings.node, references.node);
+  line('old algorithm (python3 process)', timings.old, references.old);
+  line('old algorithm on all files (--all-files)', timings.all, references.all);
+  const ratio = (other: number[]) =>
+    (median(timings.node) / median(other)).toFixed(2);
+  console.log(`ratio sync-versions / old: ${ratio(timings.old)}`);
+  console.log(`ratio sync-versions / old on all files: ${ratio(timings.all)}`);
   rmSync(BENCH_DIR, { recursive: true, force: true });
 }
 

@@ -298,6 +298,7 @@ Resources:
     expect(Object.keys(projects['apps/sosw-layer'].targets)).toEqual([
       'build',
       'publish',
+      'sync-versions',
     ]);
   });
 
@@ -430,7 +431,12 @@ describe('buildTargets', () => {
       ...buildTargets({ kind: 'stack', templateFile: 't.yaml' }, 's', options),
     };
 
-    expect(Object.keys(targets)).toEqual(['build', 'publish', 'deploy']);
+    expect(Object.keys(targets)).toEqual([
+      'build',
+      'publish',
+      'sync-versions',
+      'deploy',
+    ]);
     for (const target of Object.values(targets)) {
       expect(target.metadata?.description).toEqual(expect.any(String));
       expect(target.inputs).toEqual(expect.any(Array));

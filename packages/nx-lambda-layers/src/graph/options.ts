@@ -13,6 +13,12 @@ export interface LambdaLayersPluginOptions {
    */
   publishTargetName?: string | false;
   /**
+   * Name of the target that writes a layer's current version into the
+   * templates of the projects that use it; `false` leaves the target out.
+   * @default 'sync-versions'
+   */
+  syncVersionsTargetName?: string | false;
+  /**
    * Name of the target that deploys a stack project; `false` leaves the
    * target out.
    * @default 'deploy'
@@ -60,6 +66,7 @@ export function normalizeOptions(
   return {
     buildTargetName: options?.buildTargetName ?? 'build',
     publishTargetName: options?.publishTargetName ?? 'publish',
+    syncVersionsTargetName: options?.syncVersionsTargetName ?? 'sync-versions',
     deployTargetName: options?.deployTargetName ?? 'deploy',
     hotswapTargetName: options?.hotswapTargetName ?? 'hotswap',
     templateFileNames: options?.templateFileNames?.length

@@ -52,7 +52,8 @@ function buildLayerTargets(
   project: InferredLayer,
   options: NormalizedPluginOptions,
 ): Targets {
-  const { buildTargetName, publishTargetName } = options;
+  const { buildTargetName, publishTargetName, syncVersionsTargetName } =
+    options;
   const layer = project.layerName ? `layer ${project.layerName}` : 'the layer';
   const targets: Targets = {};
 
@@ -98,7 +99,25 @@ function buildLayerTargets(
       },
     };
   }
+  if (syncVersionsTargetName) {
+    targets[syncVersionsTargetName] = syncVersionsTarget(layer);
+  }
   return targets;
+}
+
+function syncVersionsTarget(layer: string): TargetConfiguration {
+  return {
+    executor: 'nx-lambda-layers:sync-versions',
+    // It reads AWS and rewrites files of other projects, so it always runs.
+    cache: false,
+    inputs: [`{projectRoot}/${LAYER_CONFIG_FILE}`],
+    outputs: [],
+    metadata: {
+      description:
+        `Write the current version of ${layer} into the layer ARNs of ` +
+        'the templates of the projects that use it',
+    },
+  };
 }
 
 function buildStackTargets(

@@ -58,6 +58,37 @@ export interface LayerConfig {
    */
   noDependencies?: string[];
   /**
+   * Requirement lines installed besides those of the requirements file, such
+   * as `["requests==2.32.3"]`. With a non-empty list, a missing requirements
+   * file at the default path is not an error. @default []
+   */
+  packages?: string[];
+  /**
+   * Lambda runtime the layer is built for, such as `python3.12`. When set,
+   * pip installs wheels for that runtime's Python version and Amazon Linux
+   * glibc instead of the build machine's. @default undefined (the machine's)
+   */
+  runtime?: string;
+  /** Instruction set the wheels are built for, with `runtime`. @default 'x86_64' */
+  architecture?: 'x86_64' | 'arm64';
+  /**
+   * Folder of the packages inside the zip: `python` for `python/`, or
+   * `site-packages` for `python/lib/python3.X/site-packages/` (needs
+   * `runtime`). @default 'python'
+   */
+  layout?: 'python' | 'site-packages';
+  /**
+   * Globs of paths to leave out of the zip, relative to the layout folder,
+   * such as `**\/tests/**`. `__pycache__` and `*.pyc` are always left out.
+   * @default []
+   */
+  exclude?: string[];
+  /**
+   * Keeps each package's `.dist-info` folder, which `importlib.metadata`
+   * reads. @default true
+   */
+  keepDistInfo?: boolean;
+  /**
    * Publishing settings: upload, regions, sharing and retention. Options of
    * the publish-layer target override each field.
    */
@@ -113,6 +144,8 @@ export interface LayerPipOptions {
   indexUrl?: string;
   /** `--extra-index-url` values. */
   extraIndexUrls?: string[];
+  /** `--constraint` file, relative to the layer project root. */
+  constraints?: string;
 }
 
 /** Layer configuration as written in `layer.json`: only `layerName` and `ssmParameter` are required. */

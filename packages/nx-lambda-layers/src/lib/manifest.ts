@@ -35,6 +35,51 @@ export interface LayerManifest {
   packages: InstalledPackage[];
   runtimes: string[];
   architectures: string[];
+  /** Folder of the packages inside the zip, such as `python/`. */
+  layout: string;
+  /** Runtime and platform the wheels were chosen for, when one was set. */
+  target?: LayerTarget;
+  /** Packages installed from git, a URL or a path, with the commit of each git one. */
+  sources: LayerPackageSource[];
+  /** Every native extension (`.so`) in the zip, sorted by path. */
+  nativeExtensions: NativeExtension[];
+  /**
+   * True when the zip is over the 50 MB that Lambda accepts in a
+   * PublishLayerVersion request, so it must be published through S3.
+   */
+  exceedsDirectUploadLimit: boolean;
+}
+
+/** Runtime and platform a layer was built for. */
+export interface LayerTarget {
+  runtime: string;
+  architecture: string;
+  /** Python version passed to pip, such as `3.12`. */
+  pythonVersion: string;
+  /** `--platform` tags passed to pip, most specific first. */
+  platforms: string[];
+}
+
+/** Where an installed package came from, per its `direct_url.json`. */
+export interface LayerPackageSource {
+  name: string;
+  url: string;
+  /** Version control system, such as `git`. */
+  vcs?: string;
+  /** Commit a git install resolved to. */
+  commitId?: string;
+  /** Branch, tag or commit the requirement asked for. */
+  requestedRevision?: string;
+}
+
+/** A native extension module and the wheel tags of the package it came from. */
+export interface NativeExtension {
+  /** Path inside the zip. */
+  path: string;
+  /** Distribution that installed it, or undefined when no RECORD lists it. */
+  package?: string;
+  /** `Tag` lines of the wheel's WHEEL file, such as `cp312-cp312-manylinux_2_17_x86_64`. */
+  tags: string[];
 }
 
 /** Result of publish-layer, written beside the zip. */

@@ -248,7 +248,7 @@ export function summarize(results: FileSyncResult[]): SyncSummary {
 }
 
 /** Files read, parsed and written at the same time. */
-const CONCURRENT_FILES = Number(process.env.CF ?? 16);
+const CONCURRENT_FILES = 16;
 
 /**
  * Syncs files, up to `CONCURRENT_FILES` at a time. Results come in the
