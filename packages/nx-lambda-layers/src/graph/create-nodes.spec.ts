@@ -89,6 +89,9 @@ describe('createNodesV2', () => {
             outputs: ['{workspaceRoot}/dist/{projectRoot}/publish-result.json'],
             metadata: { description: expect.stringContaining('layer sosw') },
           },
+          'sync-versions': expect.objectContaining({
+            executor: 'nx-lambda-layers:sync-versions',
+          }),
         },
       },
     });
@@ -321,6 +324,7 @@ Resources:
       buildTargetName: false,
       publishTargetName: 'release',
       deployTargetName: 'ship',
+      syncVersionsTargetName: false,
       templateFileNames: ['stack.yaml'],
     });
 

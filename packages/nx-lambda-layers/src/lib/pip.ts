@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { targetPipArgs } from './build/target-platform';
 import type { LayerPipOptions } from './layer-config';
+import type { LayerTarget } from './manifest';
 
 /** Options of one `pip install` run. */
 export interface PipInstallOptions {
@@ -29,6 +31,11 @@ export interface PipRunResult {
 export interface PipClient {
   /** Runs `pip install` with `args` (the arguments after `install`). */
   install(args: string[], options: PipInstallOptions): Promise<PipRunResult>;
+  /**
+   * Runs `pip --version`, whose output names the pip and Python versions.
+   * A client without it skips the version check.
+   */
+  version?(options: PipInstallOptions): Promise<PipRunResult>;
 }
 
 /**
@@ -40,6 +47,8 @@ export function createPipClient(python = 'python3'): PipClient {
   return {
     install: (args, options) =>
       runProcess(python, ['-m', 'pip', 'install', ...args], options),
+    version: (options) =>
+      runProcess(python, ['-m', 'pip', '--version'], options),
   };
 }
 
@@ -86,6 +95,10 @@ export interface PipArgsInput {
   pip?: LayerPipOptions;
   /** Folder that relative `findLinks` paths resolve from. */
   workspaceRoot: string;
+  /** Absolute path of a constraints file (`--constraint`). */
+  constraintsFile?: string;
+  /** Runtime and platform to install wheels for, instead of the machine's. */
+  platform?: LayerTarget;
 }
 
 /** Returns the arguments after `pip install` for one run of a layer build. */
@@ -115,7 +128,68 @@ export function pipInstallArgs(input: PipArgsInput): string[] {
   for (const url of pip.extraIndexUrls ?? []) {
     args.push('--extra-index-url', url);
   }
+  if (input.constraintsFile) {
+    args.push('--constraint', input.constraintsFile);
+  }
+  if (input.platform) {
+    args.push(...targetPipArgs(input.platform, input.noDependencies ?? false));
+  }
   return args;
+}
+
+/**
+ * Oldest versions accepted: Lambda's oldest Python runtime is 3.9, and pip
+ * 21.0 is the first release that runs only on Python 3 and resolves with
+ * the 2020 resolver by default.
+ */
+const MIN_PYTHON = [3, 9];
+const MIN_PIP = [21, 0];
+
+/**
+ * Checks the output of `pip --version` (`pip 23.2.1 from ... (python 3.11)`)
+ * against the oldest supported versions and returns the two versions.
+ * `python` names the interpreter in errors.
+ */
+export function checkPipVersion(
+  result: PipRunResult,
+  python: string,
+): { pip: string; python: string } {
+  const match = /^pip (\d+)\.(\d+)\S* from .*\(python (\d+)\.(\d+)\)/m.exec(
+    result.output,
+  );
+  if (result.exitCode !== 0 || !match) {
+    throw new Error(
+      `cannot run pip with ${python}: \`${python} -m pip --version\` ` +
+        `${result.exitCode === 0 ? 'printed' : `failed with exit code ${result.exitCode}:`} ` +
+        `${JSON.stringify(result.output.trim().slice(0, 200))}; install pip ` +
+        '(python3 -m ensurepip) or set the `python` option to a Python with pip',
+    );
+  }
+  const [pipMajor, pipMinor, pyMajor, pyMinor] = match.slice(1).map(Number);
+  const versions = {
+    pip: `${pipMajor}.${pipMinor}`,
+    python: `${pyMajor}.${pyMinor}`,
+  };
+  if (isOlder([pyMajor, pyMinor], MIN_PYTHON)) {
+    throw new Error(
+      `${python} is Python ${versions.python}, older than ${MIN_PYTHON.join('.')}; ` +
+        'set the `python` option to Python 3.9 or newer',
+    );
+  }
+  if (isOlder([pipMajor, pipMinor], MIN_PIP)) {
+    throw new Error(
+      `${python} has pip ${versions.pip}, older than ${MIN_PIP.join('.')}; ` +
+        `upgrade it (${python} -m pip install --upgrade pip)`,
+    );
+  }
+  return versions;
+}
+
+function isOlder(version: number[], minimum: number[]): boolean {
+  return (
+    version[0] < minimum[0] ||
+    (version[0] === minimum[0] && version[1] < minimum[1])
+  );
 }
 
 function resolveLink(link: string, workspaceRoot: string): string {
@@ -191,6 +265,17 @@ export function describePipFailure(
       'install it (python3 -m ensurepip) or set the `python` option'
     );
   }
+  const gitRef = /git checkout -q (\S+) did not run successfully/.exec(
+    result.output,
+  )?.[1];
+  if (gitRef) {
+    const url = /Cloning (\S+) \(to revision/.exec(result.output)?.[1];
+    return (
+      `pip install ${status}: git ref ${gitRef} not found in ` +
+      `${url ?? 'the git repository'}; check the branch, tag or commit ` +
+      'name in the requirement or in the ref option'
+    );
+  }
   const missing = notFoundRequirements(result.output);
   const networkFailed = NETWORK_ERRORS.some((text) =>
     result.output.includes(text),
@@ -217,7 +302,8 @@ export function describePipFailure(
   );
 }
 
-function notFoundRequirements(output: string): string[] {
+/** Returns the requirements pip found no distribution for, from its output. */
+export function notFoundRequirements(output: string): string[] {
   const names = new Set<string>();
   for (const pattern of NOT_FOUND_PATTERNS) {
     for (const match of output.matchAll(pattern)) {

@@ -19,7 +19,14 @@ export interface WheelSpec {
    * contents.
    */
   files: Record<string, string | Buffer>;
+  /**
+   * Wheel tag, such as `cp312-cp312-manylinux_2_17_x86_64` for a wheel with
+   * native code. @default 'py3-none-any'
+   */
+  tag?: string;
 }
+
+const PURE_TAG = 'py3-none-any';
 
 /** PEP 508 distribution name. */
 const NAME_PATTERN = /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i;
@@ -30,13 +37,15 @@ const NAME_PATTERN = /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i;
 const VERSION_PATTERN =
   /^(\d+!)?\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?(\+[a-z0-9]+(\.[a-z0-9]+)*)?$/;
 
-const WHEEL_FILE = [
-  'Wheel-Version: 1.0',
-  'Generator: nx-lambda-layers',
-  'Root-Is-Purelib: true',
-  'Tag: py3-none-any',
-  '',
-].join('\n');
+function wheelFile(tag: string): string {
+  return [
+    'Wheel-Version: 1.0',
+    'Generator: nx-lambda-layers',
+    `Root-Is-Purelib: ${tag === PURE_TAG}`,
+    `Tag: ${tag}`,
+    '',
+  ].join('\n');
+}
 
 /**
  * Returns the distribution name as wheel file names and `.dist-info`
@@ -47,8 +56,12 @@ export function wheelDistributionName(name: string): string {
 }
 
 /** Returns the wheel file name, such as `my_lib-1.2.0-py3-none-any.whl`. */
-export function wheelFileName(name: string, version: string): string {
-  return `${wheelDistributionName(name)}-${version}-py3-none-any.whl`;
+export function wheelFileName(
+  name: string,
+  version: string,
+  tag = PURE_TAG,
+): string {
+  return `${wheelDistributionName(name)}-${version}-${tag}.whl`;
 }
 
 /**
@@ -65,7 +78,7 @@ export async function buildWheel(
   const files: Record<string, string | Buffer> = {
     ...spec.files,
     [`${distInfo}/METADATA`]: metadataFile(spec),
-    [`${distInfo}/WHEEL`]: WHEEL_FILE,
+    [`${distInfo}/WHEEL`]: wheelFile(spec.tag ?? PURE_TAG),
   };
   files[`${distInfo}/RECORD`] = recordFile(files, `${distInfo}/RECORD`);
 
@@ -75,7 +88,10 @@ export async function buildWheel(
       await mkdir(dirname(join(staging, path)), { recursive: true });
       await writeFile(join(staging, path), content);
     }
-    const wheelPath = join(outDir, wheelFileName(spec.name, spec.version));
+    const wheelPath = join(
+      outDir,
+      wheelFileName(spec.name, spec.version, spec.tag),
+    );
     await zipDirectory(staging, wheelPath);
     return wheelPath;
   } finally {

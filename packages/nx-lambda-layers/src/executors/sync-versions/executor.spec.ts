@@ -191,7 +191,7 @@ describe('sync-versions executor', () => {
   });
 
   it('invalid template fails the run at the end', async () => {
-    write('apps/orders/template.yaml', 'Resources:\n  Fn: [\n');
+    write('apps/orders/template.yaml', `Resources:\n  Fn: [\n${TEMPLATE}`);
 
     const result = await run({ version: 7 });
 

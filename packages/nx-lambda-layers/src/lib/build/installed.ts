@@ -23,7 +23,21 @@ export interface InstalledDistributions {
   packages: InstalledPackage[];
   /** Only for distributions installed from a URL, a path or a VCS. */
   sources: PackageSource[];
+  /** Native extensions that a distribution's RECORD lists, sorted by path. */
+  extensions: InstalledExtension[];
 }
+
+/** A `.so` file listed in the RECORD of an installed distribution. */
+export interface InstalledExtension {
+  /** POSIX path relative to the `--target` folder. */
+  path: string;
+  package: string;
+  /** `Tag` lines of the distribution's WHEEL file. */
+  tags: string[];
+}
+
+/** File names of native extension modules and shared libraries. */
+export const NATIVE_EXTENSION = /\.so(\.[0-9.]+)?$/;
 
 /**
  * Files of a `.dist-info` folder that pip writes at install time. They hold
@@ -64,6 +78,9 @@ export async function stripInstalledTree(
       .map((item) => item.package)
       .sort((a, b) => compareNames(a.name, b.name)),
     sources: found.flatMap((item) => (item.source ? [item.source] : [])),
+    extensions: found
+      .flatMap((item) => item.extensions)
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
   };
 }
 
@@ -73,9 +90,13 @@ function compareNames(a: string, b: string): number {
   return left < right ? -1 : left > right ? 1 : 0;
 }
 
-async function readDistInfo(
-  distInfoDir: string,
-): Promise<{ package: InstalledPackage; source?: PackageSource }> {
+interface DistInfo {
+  package: InstalledPackage;
+  source?: PackageSource;
+  extensions: InstalledExtension[];
+}
+
+async function readDistInfo(distInfoDir: string): Promise<DistInfo> {
   const metadataFile = join(distInfoDir, 'METADATA');
   const headers = parseMetadataHeaders(await readFile(metadataFile, 'utf8'));
   const name = headers.get('name');
@@ -90,7 +111,47 @@ async function readDistInfo(
     join(distInfoDir, 'direct_url.json'),
     name,
   );
-  return { package: { name, version }, source };
+  return {
+    package: { name, version },
+    source,
+    extensions: await readExtensions(distInfoDir, name),
+  };
+}
+
+/**
+ * Reads the `.so` paths of a distribution's RECORD, which lists every
+ * installed file relative to the `--target` folder, with the wheel tags of
+ * its WHEEL file. RECORD and WHEEL are read before the install records are
+ * removed.
+ */
+async function readExtensions(
+  distInfoDir: string,
+  name: string,
+): Promise<InstalledExtension[]> {
+  const record = await readFile(join(distInfoDir, 'RECORD'), 'utf8').catch(
+    () => '',
+  );
+  const paths = record
+    .split(/\r?\n/)
+    .map((line) => recordPath(line))
+    .filter((path) => NATIVE_EXTENSION.test(path));
+  if (paths.length === 0) {
+    return [];
+  }
+  const wheel = await readFile(join(distInfoDir, 'WHEEL'), 'utf8').catch(
+    () => '',
+  );
+  const tags = [...wheel.matchAll(/^Tag:\s*(\S+)\s*$/gm)].map((m) => m[1]);
+  return paths.map((path) => ({ path, package: name, tags }));
+}
+
+/** Returns the path column of a RECORD line, which is CSV. */
+function recordPath(line: string): string {
+  if (!line.startsWith('"')) {
+    return line.split(',', 1)[0];
+  }
+  const end = line.indexOf('",');
+  return line.slice(1, end < 0 ? undefined : end).replace(/""/g, '"');
 }
 
 /**

@@ -301,7 +301,9 @@ describe('syncFiles: check, dry run and render', () => {
 
 describe('syncFiles: bad input', () => {
   it('invalid YAML fails alone', async () => {
-    const invalid = 'Resources:\n  Fn:\n    Type: [unclosed\n';
+    const invalid =
+      'Resources:\n  Fn:\n    Type: [unclosed\n' +
+      '    Layers: [arn:aws:lambda:us-east-1:123456789012:layer:sosw:3]\n';
     write('apps/a/template.yaml', invalid);
     write('apps/b/template.yaml', TEMPLATE);
 
@@ -319,7 +321,8 @@ describe('syncFiles: bad input', () => {
   it('invalid JSON names line and column', async () => {
     write(
       'apps/a/template.json',
-      '{\n  "Resources": {\n    "Fn": { "Type": "AWS::Lambda::Function", }\n',
+      '{\n  "Resources": {\n    "Fn": { "Type": "AWS::Lambda::Function", ' +
+        '"Layers": ["arn:aws:lambda:us-east-1:123456789012:layer:sosw:3"], }\n',
     );
 
     const [result] = await sync();
@@ -331,9 +334,9 @@ describe('syncFiles: bad input', () => {
   });
 
   it('skips files that are not templates', async () => {
-    write('apps/a/package.json', '{ "name": "a" }');
-    write('apps/a/tsconfig.json', '{\n  // comment\n  "files": []\n}\n');
-    write('apps/a/config.yaml', 'key: value\n');
+    write('apps/a/package.json', '{ "name": "sosw-orders" }');
+    write('apps/a/tsconfig.json', '{\n  // sosw\n  "files": []\n}\n');
+    write('apps/a/config.yaml', 'layer: sosw\n');
 
     const results = await sync();
 
@@ -343,6 +346,20 @@ describe('syncFiles: bad input', () => {
       'not-a-template',
     ]);
     expect(summarize(results).templates).toBe(0);
+  });
+
+  it('does not parse files without the layer', async () => {
+    const broken = '{ "Resources": { "Fn": [ }';
+    write('apps/a/template.json', broken);
+    write('apps/b/template.yaml', TEMPLATE.replace(/sosw/gi, 'other'));
+
+    const results = await sync();
+
+    expect(results.map((result) => result.status)).toEqual([
+      'unrelated',
+      'unrelated',
+    ]);
+    expect(summarize(results).errors).toBe(0);
   });
 
   it('rejects a file that is not UTF-8', async () => {
