@@ -6,8 +6,8 @@ repository. It asked Lambda (ListLayerVersions) for the newest version of
 the layer and replaced the text SOSW_LAYER_PLACEHOLDER in every `.yaml`
 file that mentions a function resource type, in place. It walked the
 subfolders but opened each file name relative to the current folder, so
-only the files of the current folder were found; `.yml` and `.json` files
-were ignored.
+only the files of the current folder were found. It ignored `.yml` and
+`.json` files.
 
 For the benchmark the version is passed with `--version N` instead of
 calling Lambda. `--all-files` fixes the two gaps (every folder, and `.yml`

@@ -205,12 +205,12 @@ describe('buildLayer', () => {
     const result = await buildLayer(layerOptions());
 
     const steps = infoLines.filter((line) =>
-      /^(Installing \S+ with pip|Stripping |Zipping |Built )/.test(line),
+      /^(Installing requirements with pip|Stripping |Zipping |Built )/.test(line),
     );
     expect(steps).toEqual([
-      `Installing ${projectRoot}/requirements.txt with pip`,
+      'Installing requirements with pip',
       'Stripping bytecode and install records',
-      `Zipping dist/${projectRoot}/.staging/python`,
+      'Zipping 6 files under python/',
       `Built dist/${projectRoot}/layer.zip: ${result.manifest.zipBytes} bytes ` +
         `(0.0 MiB), SHA-256 ${result.manifest.sha256Base64} (base64, as ` +
         "Lambda's CodeSha256), 2 packages",
@@ -234,7 +234,7 @@ describe('buildLayer', () => {
       'Orchestrator',
     ]);
     expect(infoLines).toContain(
-      `Installing dist/${projectRoot}/.staging/requirements-no-deps.txt with pip --no-deps`,
+      'Installing requirements with pip --no-deps',
     );
   });
 
@@ -291,7 +291,8 @@ describe('buildLayer', () => {
   it('rejects a missing requirements file', async () => {
     await expect(buildLayer(layerOptions())).rejects.toThrow(
       `requirements file ${projectRoot}/requirements.txt not found; set the ` +
-        `\`requirements\` option or "requirements" in ${projectRoot}/layer.json, or create the file`,
+        `\`requirements\` option or "requirements" in ${projectRoot}/layer.json, ` +
+        'create the file, or list the requirements in the `packages` option',
     );
   });
 
@@ -299,7 +300,8 @@ describe('buildLayer', () => {
     writeRequirements('# nothing yet\n\n');
 
     await expect(buildLayer(layerOptions())).rejects.toThrow(
-      `requirements file ${projectRoot}/requirements.txt lists no requirements`,
+      `no requirements to install: ${projectRoot}/requirements.txt and the ` +
+        '`packages` option list none',
     );
   });
 

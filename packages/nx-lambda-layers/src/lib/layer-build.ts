@@ -1,30 +1,53 @@
 import { logger } from '@nx/devkit';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
+import { minimatch } from 'minimatch';
 import {
   type InstalledDistributions,
+  NATIVE_EXTENSION,
   type PackageSource,
   stripInstalledTree,
 } from './build/installed';
-import { requirementLines, splitRequirements } from './build/requirements';
+import {
+  checkUnzippedSize,
+  formatBytes,
+  LAMBDA_DIRECT_UPLOAD_LIMIT_BYTES,
+  LAMBDA_UNZIPPED_LIMIT_BYTES,
+} from './build/limits';
+import {
+  buildLocalProjects,
+  checkGitWithTarget,
+  planPipRuns,
+  readRequirementLines,
+} from './build/pip-runs';
+import { unpinnedRequirements } from './build/requirement-sources';
+import { layoutPrefix, targetPlatform } from './build/target-platform';
 import { LAYER_CONFIG_FILE, type LayerConfig } from './layer-config';
 import {
   LAYER_MANIFEST_FILE,
   LAYER_ZIP_FILE,
   layerOutputDir,
   type LayerManifest,
+  type LayerTarget,
+  type NativeExtension,
 } from './manifest';
 import {
+  checkPipVersion,
   createPipClient,
+  notFoundRequirements,
   type PipClient,
   pipInstallArgs,
+  PipInstallError,
   runPipInstall,
 } from './pip';
-import { zipDirectory, type ZipResult } from './zip';
+import {
+  collectFiles,
+  writeZip,
+  type ZipFileEntry,
+  type ZipResult,
+} from './zip';
 
-/** Lambda's limit on the unzipped size of a function and all its layers. */
-export const LAMBDA_UNZIPPED_LIMIT_BYTES = 262_144_000;
+export { LAMBDA_DIRECT_UPLOAD_LIMIT_BYTES, LAMBDA_UNZIPPED_LIMIT_BYTES };
 
 export interface BuildLayerOptions {
   /** Absolute path of the workspace root. */
@@ -34,15 +57,28 @@ export interface BuildLayerOptions {
   /** Layer configuration, with any executor options already applied. */
   config: LayerConfig;
   /**
+   * True when the requirements file path was set by the user, so a missing
+   * file is an error even with inline `packages`. @default false
+   */
+  requirementsFileSet?: boolean;
+  /** Branch, tag or commit for the one git requirement. */
+  ref?: string;
+  /**
    * Output folder relative to the workspace root. @default dist/<projectRoot>
    */
   outputPath?: string;
   /** @default createPipClient() */
   pipClient?: PipClient;
+  /** Interpreter name for messages. @default 'python3' */
+  python?: string;
   /** Environment of pip. @default process.env */
   env?: NodeJS.ProcessEnv;
   /** Timestamp of every zip entry. @default reproducibleMtime() */
   mtime?: Date;
+  /** Maximum unzipped bytes. @default LAMBDA_UNZIPPED_LIMIT_BYTES */
+  unzippedLimitBytes?: number;
+  /** Zip size above which publishing needs S3. @default 50 MiB */
+  directUploadLimitBytes?: number;
 }
 
 export interface BuildLayerResult {
@@ -66,43 +102,46 @@ interface BuildPaths {
   pythonDir: string;
 }
 
+/** Settings of a build, checked before anything is installed. */
+interface BuildSettings {
+  target?: LayerTarget;
+  /** Folder of the packages in the zip, such as `python/`. */
+  prefix: string;
+  exclude: (relativePath: string) => boolean;
+  noDependencies: string[];
+}
+
 /**
  * Builds a layer: installs the requirements with pip into a clean staging
- * folder, strips bytecode and install records, and writes a reproducible
- * `layer.zip` with `python/<package>/...` entries plus `layer.manifest.json`.
- * Both files replace the previous ones only when the whole build succeeds.
+ * folder, strips bytecode and install records, checks Lambda's size limits,
+ * and writes a reproducible `layer.zip` plus `layer.manifest.json`. Both
+ * files replace the previous ones only when the whole build succeeds.
  */
 export async function buildLayer(
   options: BuildLayerOptions,
 ): Promise<BuildLayerResult> {
   const paths = buildPaths(options);
-  const requirementsText = await readRequirements(options, paths);
+  const settings = checkSettings(options);
+  const client = options.pipClient ?? createPipClient();
+  await checkPython(client, options, paths);
+  const lines = await readRequirementLines({
+    workspaceRoot: options.workspaceRoot,
+    projectDir: paths.projectDir,
+    requirementsFile: paths.requirementsFile,
+    requirementsFileSet: options.requirementsFileSet ?? false,
+    packages: options.config.packages ?? [],
+    ref: options.ref,
+    configSource: configSource(options),
+  });
+  warnUnpinned(lines);
+
   await rm(paths.stagingDir, { recursive: true, force: true });
   await mkdir(paths.pythonDir, { recursive: true });
   try {
-    await installRequirements(options, paths, requirementsText);
-
-    logger.info('Stripping bytecode and install records');
-    const installed = await stripInstalledTree(paths.pythonDir);
-
-    logger.info(`Zipping ${relative(options.workspaceRoot, paths.pythonDir)}`);
-    const zip = await zipDirectory(
-      paths.pythonDir,
-      join(paths.stagingDir, LAYER_ZIP_FILE),
-      {
-        prefix: 'python/',
-        mtime: options.mtime,
-      },
-    );
-    const manifest = createManifest(options.config, zip, installed);
-    await writeOutputs(paths, manifest);
-    logSummary(options, paths, manifest);
-    return {
-      zipFile: join(paths.outputDir, LAYER_ZIP_FILE),
-      manifestFile: join(paths.outputDir, LAYER_MANIFEST_FILE),
-      manifest,
-      sources: installed.sources,
-    };
+    const installed = await install(options, paths, settings, lines, client);
+    const result = await zipAndCheck(options, paths, settings, installed);
+    logSummary(options, paths, result.manifest);
+    return result;
   } finally {
     await rm(paths.stagingDir, { recursive: true, force: true });
   }
@@ -124,47 +163,123 @@ function buildPaths(options: BuildLayerOptions): BuildPaths {
   };
 }
 
-async function readRequirements(
-  options: BuildLayerOptions,
-  paths: BuildPaths,
-): Promise<string> {
-  const relativePath = relative(options.workspaceRoot, paths.requirementsFile);
-  if (!existsSync(paths.requirementsFile)) {
-    throw new Error(
-      `requirements file ${relativePath} not found; set the \`requirements\` option ` +
-        `or "requirements" in ${configSource(options)}, or create the file`,
-    );
-  }
-  const text = await readFile(paths.requirementsFile, 'utf8');
-  if (requirementLines(text).length === 0) {
-    throw new Error(
-      `requirements file ${relativePath} lists no requirements; add the packages the layer should contain`,
-    );
-  }
-  return text;
-}
-
 function configSource(options: BuildLayerOptions): string {
   return join(options.projectRoot, LAYER_CONFIG_FILE);
 }
 
-/** One pip run: a requirements file, with or without dependencies. */
-interface PipRun {
-  requirementsFile: string;
-  noDependencies: boolean;
+function checkSettings(options: BuildLayerOptions): BuildSettings {
+  const config = options.config;
+  const target = config.runtime
+    ? targetPlatform(config.runtime, config.architecture ?? 'x86_64')
+    : undefined;
+  if (!config.runtime && config.architecture) {
+    throw new Error(
+      `architecture ${config.architecture} needs a runtime to choose wheels ` +
+        'for; set the `runtime` option too, such as "python3.12"',
+    );
+  }
+  return {
+    target,
+    prefix: layoutPrefix(config.layout, config.runtime),
+    exclude: excludeMatcher(options),
+    noDependencies: checkStringList(options, 'noDependencies'),
+  };
 }
 
-async function installRequirements(
+function checkStringList(
+  options: BuildLayerOptions,
+  key: 'noDependencies' | 'exclude' | 'packages',
+): string[] {
+  const value: unknown = options.config[key] ?? [];
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
+    throw new Error(
+      `${configSource(options)}: ${key} must be a list of strings, such as ` +
+        `${key === 'exclude' ? '["**/tests"]' : '["sosw", "bson"]'}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Returns the filter of zip paths (relative to the layout folder):
+ * `__pycache__` and `*.pyc` always, `*.dist-info` unless `keepDistInfo`,
+ * and the `exclude` globs. A glob without `/` matches a name at any depth.
+ */
+function excludeMatcher(
+  options: BuildLayerOptions,
+): (relativePath: string) => boolean {
+  checkStringList(options, 'packages');
+  const globs = checkStringList(options, 'exclude');
+  const keepDistInfo = options.config.keepDistInfo ?? true;
+  return (path) => {
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    if (name === '__pycache__' || name.endsWith('.pyc')) {
+      return true;
+    }
+    if (!keepDistInfo && /^[^/]+\.dist-info$/.test(path)) {
+      return true;
+    }
+    return globs.some((glob) =>
+      minimatch(path, glob, { dot: true, matchBase: !glob.includes('/') }),
+    );
+  };
+}
+
+/** Checks that the interpreter runs a recent enough pip. */
+async function checkPython(
+  client: PipClient,
   options: BuildLayerOptions,
   paths: BuildPaths,
-  requirementsText: string,
 ): Promise<void> {
-  const runs = await planPipRuns(options, paths, requirementsText);
-  const client = options.pipClient ?? createPipClient();
+  if (!client.version) {
+    return;
+  }
+  const result = await client.version({
+    cwd: paths.projectDir,
+    env: options.env ?? process.env,
+    onOutput: () => undefined,
+  });
+  const versions = checkPipVersion(result, options.python ?? 'python3');
+  logger.info(`Using pip ${versions.pip} on Python ${versions.python}`);
+}
+
+function warnUnpinned(lines: string[]): void {
+  const unpinned = unpinnedRequirements(lines);
+  if (unpinned.length > 0) {
+    logger.warn(
+      `requirements not pinned to one version: ${unpinned.join(', ')}. A ` +
+        'later build may install other versions, and an Nx cache hit may ' +
+        'return an older build; pin them with == (or a full commit id for git)',
+    );
+  }
+}
+
+async function install(
+  options: BuildLayerOptions,
+  paths: BuildPaths,
+  settings: BuildSettings,
+  lines: string[],
+  client: PipClient,
+): Promise<InstalledDistributions> {
+  const resolved = await buildLocalProjects(
+    lines,
+    paths.projectDir,
+    join(paths.stagingDir, 'wheels'),
+  );
+  if (settings.target) {
+    checkGitWithTarget(resolved, settings.noDependencies);
+  }
+  const runs = await planPipRuns(
+    resolved,
+    settings.noDependencies,
+    dirname(paths.requirementsFile),
+    paths.stagingDir,
+    relative(options.workspaceRoot, paths.requirementsFile),
+  );
   for (const run of runs) {
-    const relativePath = relative(options.workspaceRoot, run.requirementsFile);
     logger.info(
-      `Installing ${relativePath} with pip${run.noDependencies ? ' --no-deps' : ''}`,
+      `Installing requirements with pip${run.noDependencies ? ' --no-deps' : ''}` +
+        (settings.target ? ` for ${describeTarget(settings.target)}` : ''),
     );
     const args = pipInstallArgs({
       target: paths.pythonDir,
@@ -172,68 +287,98 @@ async function installRequirements(
       noDependencies: run.noDependencies,
       pip: options.config.pip,
       workspaceRoot: options.workspaceRoot,
+      constraintsFile: options.config.pip?.constraints
+        ? join(paths.projectDir, options.config.pip.constraints)
+        : undefined,
+      platform: settings.target,
     });
+    await runPip(client, args, options, paths, settings.target);
+  }
+
+  logger.info('Stripping bytecode and install records');
+  return stripInstalledTree(paths.pythonDir);
+}
+
+function describeTarget(target: LayerTarget): string {
+  return `${target.runtime} ${target.architecture}`;
+}
+
+/**
+ * Runs one pip install. With a target platform, a requirement that pip finds
+ * no distribution for gets an error naming the platform tags.
+ */
+async function runPip(
+  client: PipClient,
+  args: string[],
+  options: BuildLayerOptions,
+  paths: BuildPaths,
+  target: LayerTarget | undefined,
+): Promise<void> {
+  try {
     await runPipInstall(client, args, {
       cwd: paths.projectDir,
       env: options.env ?? process.env,
       onOutput: (line) => logger.info(line),
       configSource: configSource(options),
     });
-  }
-}
-
-/**
- * Returns the pip runs of a build: the requirements file as is, or, when
- * `noDependencies` names packages, two files written to the staging folder.
- */
-async function planPipRuns(
-  options: BuildLayerOptions,
-  paths: BuildPaths,
-  requirementsText: string,
-): Promise<PipRun[]> {
-  const noDependencies = checkNoDependencies(options);
-  if (noDependencies.length === 0) {
-    return [
-      { requirementsFile: paths.requirementsFile, noDependencies: false },
-    ];
-  }
-  const split = splitRequirements(
-    requirementsText,
-    noDependencies,
-    dirname(paths.requirementsFile),
-    relative(options.workspaceRoot, paths.requirementsFile),
-  );
-  const runs: PipRun[] = [];
-  if (split.hasRequirementsWithDependencies) {
-    const file = join(paths.stagingDir, 'requirements.txt');
-    await writeFile(file, `${split.withDependencies.join('\n')}\n`);
-    runs.push({ requirementsFile: file, noDependencies: false });
-  }
-  // The --no-deps run goes last, so its pinned versions replace any other
-  // version of the same packages that the first run pulled in.
-  const file = join(paths.stagingDir, 'requirements-no-deps.txt');
-  await writeFile(file, `${split.withoutDependencies.join('\n')}\n`);
-  runs.push({ requirementsFile: file, noDependencies: true });
-  return runs;
-}
-
-function checkNoDependencies(options: BuildLayerOptions): string[] {
-  const value: unknown = options.config.noDependencies ?? [];
-  if (!Array.isArray(value) || value.some((name) => typeof name !== 'string')) {
+  } catch (error) {
+    const missing =
+      error instanceof PipInstallError && target
+        ? notFoundRequirements(error.result.output)
+        : [];
+    if (!target || missing.length === 0) {
+      throw error;
+    }
+    const tags = target.platforms;
     throw new Error(
-      `${configSource(options)}: noDependencies must be a list of package names, such as ["sosw", "bson"]`,
+      `no wheel of ${missing.join(', ')} for ${describeTarget(target)} ` +
+        `(CPython ${target.pythonVersion}, platform ${tags[0]} down to ` +
+        `${tags[tags.length - 1]}) in the sources pip searched; pin a version ` +
+        'that publishes such a wheel, add a folder with the wheel to ' +
+        'pip.findLinks, or change runtime or architecture',
+      { cause: error },
     );
   }
-  return value;
+}
+
+async function zipAndCheck(
+  options: BuildLayerOptions,
+  paths: BuildPaths,
+  settings: BuildSettings,
+  installed: InstalledDistributions,
+): Promise<BuildLayerResult> {
+  logger.info('Checking the unzipped size against Lambda limits');
+  const entries = await collectFiles(paths.pythonDir, {
+    prefix: settings.prefix,
+    exclude: settings.exclude,
+  });
+  checkUnzippedSize(entries, settings.prefix, options.unzippedLimitBytes);
+
+  logger.info(`Zipping ${entries.length} files under ${settings.prefix}`);
+  const zip = await writeZip(entries, join(paths.stagingDir, LAYER_ZIP_FILE), {
+    mtime: options.mtime,
+  });
+  const manifest = createManifest(options, settings, zip, installed, entries);
+  await writeOutputs(paths, manifest);
+  return {
+    zipFile: join(paths.outputDir, LAYER_ZIP_FILE),
+    manifestFile: join(paths.outputDir, LAYER_MANIFEST_FILE),
+    manifest,
+    sources: installed.sources,
+  };
 }
 
 function createManifest(
-  config: LayerConfig,
+  options: BuildLayerOptions,
+  settings: BuildSettings,
   zip: ZipResult,
   installed: InstalledDistributions,
+  entries: ZipFileEntry[],
 ): LayerManifest {
+  const directLimit =
+    options.directUploadLimitBytes ?? LAMBDA_DIRECT_UPLOAD_LIMIT_BYTES;
   return {
-    layerName: config.layerName,
+    layerName: options.config.layerName,
     zipFile: LAYER_ZIP_FILE,
     sha256: zip.sha256,
     sha256Base64: zip.sha256Base64,
@@ -241,9 +386,36 @@ function createManifest(
     unzippedBytes: zip.unzippedBytes,
     fileCount: zip.fileCount,
     packages: installed.packages,
-    runtimes: config.runtimes,
-    architectures: config.architectures,
+    runtimes: options.config.runtimes,
+    architectures: options.config.architectures,
+    layout: settings.prefix,
+    ...(settings.target ? { target: settings.target } : {}),
+    sources: installed.sources,
+    nativeExtensions: nativeExtensions(installed, entries, settings.prefix),
+    exceedsDirectUploadLimit: zip.zipBytes > directLimit,
   };
+}
+
+/**
+ * Lists every `.so` in the zip with the wheel tags of the distribution whose
+ * RECORD names it; a file no RECORD names gets no package and no tags.
+ */
+function nativeExtensions(
+  installed: InstalledDistributions,
+  entries: ZipFileEntry[],
+  prefix: string,
+): NativeExtension[] {
+  const byPath = new Map(
+    installed.extensions.map((item) => [prefix + item.path, item]),
+  );
+  return entries
+    .filter((entry) => NATIVE_EXTENSION.test(entry.name))
+    .map((entry) => {
+      const found = byPath.get(entry.name);
+      return found
+        ? { path: entry.name, package: found.package, tags: found.tags }
+        : { path: entry.name, tags: [] };
+    });
 }
 
 /**
@@ -268,19 +440,19 @@ function logSummary(
   paths: BuildPaths,
   manifest: LayerManifest,
 ): void {
-  if (manifest.unzippedBytes > LAMBDA_UNZIPPED_LIMIT_BYTES) {
+  if (manifest.exceedsDirectUploadLimit) {
     logger.warn(
-      `the layer is ${manifest.unzippedBytes} bytes unzipped, over Lambda's ` +
-        `limit of ${LAMBDA_UNZIPPED_LIMIT_BYTES} bytes for a function and all its layers`,
+      `the zip is ${formatBytes(manifest.zipBytes)}, over the 50 MiB a ` +
+        'direct upload allows; publish it through S3 (publish.s3Bucket in ' +
+        `${configSource(options)})`,
     );
   }
   const zipFile = relative(
     options.workspaceRoot,
     join(paths.outputDir, LAYER_ZIP_FILE),
   );
-  const mebibytes = (manifest.zipBytes / 1024 / 1024).toFixed(1);
   logger.info(
-    `Built ${zipFile}: ${manifest.zipBytes} bytes (${mebibytes} MiB), ` +
+    `Built ${zipFile}: ${formatBytes(manifest.zipBytes)}, ` +
       `SHA-256 ${manifest.sha256Base64} (base64, as Lambda's CodeSha256), ` +
       `${manifest.packages.length} packages`,
   );

@@ -35,19 +35,20 @@ export interface LayerManifest {
   packages: InstalledPackage[];
   runtimes: string[];
   architectures: string[];
+  // The fields below are absent from manifests written by older builds.
   /** Folder of the packages inside the zip, such as `python/`. */
-  layout: string;
+  layout?: string;
   /** Runtime and platform the wheels were chosen for, when one was set. */
   target?: LayerTarget;
   /** Packages installed from git, a URL or a path, with the commit of each git one. */
-  sources: LayerPackageSource[];
+  sources?: LayerPackageSource[];
   /** Every native extension (`.so`) in the zip, sorted by path. */
-  nativeExtensions: NativeExtension[];
+  nativeExtensions?: NativeExtension[];
   /**
    * True when the zip is over the 50 MB that Lambda accepts in a
    * PublishLayerVersion request, so it must be published through S3.
    */
-  exceedsDirectUploadLimit: boolean;
+  exceedsDirectUploadLimit?: boolean;
 }
 
 /** Runtime and platform a layer was built for. */

@@ -131,7 +131,8 @@ describe('build-layer executor', () => {
     expect(errors).toEqual([
       `build-layer failed for demo-layer: requirements file ${PROJECT_ROOT}/absent.txt ` +
         'not found; set the `requirements` option or "requirements" in ' +
-        `${PROJECT_ROOT}/layer.json, or create the file`,
+        `${PROJECT_ROOT}/layer.json, create the file, or list the ` +
+        'requirements in the `packages` option',
     ]);
   });
 

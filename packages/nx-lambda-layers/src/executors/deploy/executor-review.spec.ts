@@ -358,8 +358,8 @@ describe('deploy executor: checks before the change set', () => {
     const clients: AwsClientsFactory = async (options) => {
       const created = await recordingClients(options);
       // Fault injected: moto 5.2.1 never checks capabilities, so
-      // CreateChangeSet rejects the way real CloudFormation does for an
-      // IAM resource in a nested stack.
+      // CreateChangeSet rejects the way real CloudFormation does for the
+      // IAM role that the SAM transform adds to a function without `Role`.
       const send = created.cloudFormation.send.bind(created.cloudFormation);
       created.cloudFormation.send = (async (command: object) => {
         if (command.constructor.name !== 'CreateChangeSetCommand') {
@@ -595,6 +595,25 @@ Resources:
     expect(
       readFileSync(join(workspaceRoot, PROJECT_ROOT, 'template.yaml'), 'utf8'),
     ).toBe(PARENT);
+  });
+
+  it('nested IAM role needs a capability', async () => {
+    writeSamConfig('billing-nested-iam');
+    writeProjectFile('template.yaml', PARENT);
+    writeProjectFile(
+      'nested/child.yaml',
+      TEMPLATE.replace('Code: src', 'Code: ../src'),
+    );
+    writeProjectFile('api/openapi.yaml', 'openapi: "3.0.1"\n');
+
+    const output = await deploy({ capabilities: [] });
+
+    expect(output.success).toBe(false);
+    expect(errors()).toContain(
+      'requires CAPABILITY_IAM for FunctionRole (AWS::IAM::Role) in ' +
+        'nested/child.yaml',
+    );
+    expect(commands).not.toContain('CreateChangeSetCommand');
   });
 
   it('nested code outside the project fails', async () => {

@@ -87,7 +87,7 @@ function read(path: string): string {
   return readFileSync(join(workspaceRoot, path), 'utf8');
 }
 
-/** A context where orders and reports depend on the layer project. */
+/** Returns a context where orders and reports depend on the layer project. */
 function context(): ExecutorContext {
   const project = (root: string) => ({ root });
   const dependency = (source: string) => [
@@ -126,7 +126,7 @@ function run(options: SyncVersionsExecutorSchema) {
 
 describe('sync-versions executor', () => {
   it('syncs the dependent projects only', async () => {
-    const result = await run({ version: 7 });
+    const result = await run({ layerVersion: 7 });
 
     expect(result).toEqual({ success: true });
     expect(read('apps/orders/template.yaml')).toBe(synced(7));
@@ -139,13 +139,13 @@ describe('sync-versions executor', () => {
   });
 
   it('scope workspace syncs every project', async () => {
-    await run({ version: 7, scope: 'workspace' });
+    await run({ layerVersion: 7, scope: 'workspace' });
 
     expect(read('apps/unrelated/template.yaml')).toBe(synced(7));
   });
 
   it('check fails on stale references', async () => {
-    const result = await run({ version: 7, check: true });
+    const result = await run({ layerVersion: 7, check: true });
 
     expect(result).toEqual({ success: false });
     expect(read('apps/orders/template.yaml')).toBe(TEMPLATE);
@@ -156,15 +156,15 @@ describe('sync-versions executor', () => {
   });
 
   it('check passes after a sync', async () => {
-    await run({ version: 7 });
+    await run({ layerVersion: 7 });
 
-    const result = await run({ version: 7, check: true });
+    const result = await run({ layerVersion: 7, check: true });
 
     expect(result).toEqual({ success: true });
   });
 
   it('dry run prints a diff', async () => {
-    const result = await run({ version: 7, dryRun: true });
+    const result = await run({ layerVersion: 7, dryRun: true });
 
     expect(result).toEqual({ success: true });
     expect(read('apps/orders/template.yaml')).toBe(TEMPLATE);
@@ -175,7 +175,7 @@ describe('sync-versions executor', () => {
   });
 
   it('render writes copies under dist', async () => {
-    const result = await run({ version: 7, render: true });
+    const result = await run({ layerVersion: 7, render: true });
 
     expect(result).toEqual({ success: true });
     expect(read('apps/orders/template.yaml')).toBe(TEMPLATE);
@@ -193,7 +193,7 @@ describe('sync-versions executor', () => {
   it('invalid template fails the run at the end', async () => {
     write('apps/orders/template.yaml', `Resources:\n  Fn: [\n${TEMPLATE}`);
 
-    const result = await run({ version: 7 });
+    const result = await run({ layerVersion: 7 });
 
     expect(result).toEqual({ success: false });
     expect(read('apps/reports/template.yaml')).toBe(synced(7));
@@ -205,7 +205,7 @@ describe('sync-versions executor', () => {
   });
 
   it('rejects exclusive options', async () => {
-    const result = await run({ version: 7, check: true, render: true });
+    const result = await run({ layerVersion: 7, check: true, render: true });
 
     expect(result).toEqual({ success: false });
     expect(logs).toContain(

@@ -11,7 +11,7 @@ import type { SyncVersionsExecutorSchema } from './schema';
 
 /**
  * Writes the layer's current version into the templates that reference it,
- * or checks, diffs, renders or migrates them to SSM, as the options say.
+ * or checks, diffs, renders or migrates them to SSM, as the options select.
  */
 export default async function syncVersionsExecutor(
   options: SyncVersionsExecutorSchema,
@@ -28,7 +28,7 @@ export default async function syncVersionsExecutor(
         layer: readLayerConfig(context.root, projectRoot),
         folders: foldersToSearch(options, context, projectName),
         mode: modeOf(options),
-        version: options.version,
+        version: options.layerVersion,
         toSsm: options.toSsm,
         renderDir: options.renderDir,
         region: options.region,
@@ -58,7 +58,7 @@ function modeOf(options: SyncVersionsExecutorSchema): SyncMode {
   return chosen.length ? (modes[chosen[0]] as SyncMode) : 'write';
 }
 
-/** The folders of `paths`, of the dependent projects, or the workspace. */
+/** Returns `paths`, the dependent projects' folders, or the workspace. */
 function foldersToSearch(
   options: SyncVersionsExecutorSchema,
   context: ExecutorContext,

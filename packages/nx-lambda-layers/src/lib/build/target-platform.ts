@@ -88,12 +88,7 @@ export function targetPipArgs(
   noDependencies: boolean,
 ): string[] {
   const args = target.platforms.flatMap((tag) => ['--platform', tag]);
-  args.push(
-    '--implementation',
-    'cp',
-    '--python-version',
-    target.pythonVersion,
-  );
+  args.push('--implementation', 'cp', '--python-version', target.pythonVersion);
   if (!noDependencies) {
     args.push('--only-binary=:all:');
   }

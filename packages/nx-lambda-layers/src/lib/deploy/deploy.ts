@@ -35,6 +35,7 @@ import {
   unknownOverrides,
 } from './parameters';
 import { CHANGE_SET_POLL, type PollTiming, STACK_POLL } from './poll';
+import { findNestedTemplates } from './local-paths';
 import { checkCapabilities, checkParameterValues } from './preflight';
 import {
   type DeployResult,
@@ -80,13 +81,13 @@ const DEFAULT_TIMING: DeployTiming = {
 };
 
 /**
- * Deploys the template with a change set: fills in the current versions of
- * workspace layers referenced by ARN (`syncLayerVersions`), checks
- * capabilities and parameter values, packages local code, resolves
- * SSM-typed parameters and stamps them in the template sent, creates the
- * change set, shows it (and prompts for approval when `confirmChangeset`
- * is set), executes it and follows the stack events. `prompt` reads that
- * approval.
+ * Deploys the template with a change set. First it fills in the current
+ * versions of workspace layers referenced by ARN (`syncLayerVersions`),
+ * checks capabilities and parameter values, packages local code, and
+ * stamps the resolved SSM-typed parameters in the template sent. Then it
+ * creates the change set, shows it, prompts for approval when
+ * `confirmChangeset` is set (through `prompt`), executes it and follows
+ * the stack events.
  */
 export async function deployStack(
   input: DeployInput,
@@ -160,7 +161,16 @@ function checkStack(
 ): void {
   const { settings, template } = input;
   checkStackDeployable(stack, settings.stackName, settings.replaceFailedStack);
-  checkCapabilities(template.value, settings.capabilities, settings.stackName);
+  const nested = findNestedTemplates(
+    template,
+    input.templateDir,
+    input.projectDir,
+  );
+  checkCapabilities(
+    [template, ...nested],
+    settings.capabilities,
+    settings.stackName,
+  );
   checkParameterValues(
     parameters,
     overrides,

@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { type ParsedTemplate, resourcesOf } from '../template';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { type ParsedTemplate, parseTemplate, resourcesOf } from '../template';
 
 /**
  * Kind of artifact a local path names: a folder or zip file sent as a zip
@@ -107,6 +107,38 @@ export function findLocalCode(
       path,
       absolutePath,
     });
+  }
+  return found;
+}
+
+/**
+ * Parses the local nested templates of `template` (`TemplateURL` of
+ * `AWS::CloudFormation::Stack`, `Location` of `AWS::Serverless::Application`)
+ * at every depth, with the same path checks as `findLocalCode`. A folder or
+ * a template that includes itself is skipped here and reported when it is
+ * packaged.
+ */
+export function findNestedTemplates(
+  template: ParsedTemplate,
+  templateDir: string,
+  projectDir: string,
+  ancestors: string[] = [],
+): ParsedTemplate[] {
+  const found: ParsedTemplate[] = [];
+  for (const entry of findLocalCode(template, templateDir, projectDir)) {
+    const path = entry.absolutePath;
+    const usable = !ancestors.includes(path) && statSync(path).isFile();
+    if (entry.kind !== 'template' || !usable) continue;
+
+    const source = relative(projectDir, path);
+    const child = parseTemplate(readFileSync(path, 'utf8'), source);
+    found.push(
+      child,
+      ...findNestedTemplates(child, dirname(path), projectDir, [
+        ...ancestors,
+        path,
+      ]),
+    );
   }
   return found;
 }

@@ -10,7 +10,13 @@ describe('checkCapabilities', () => {
   it('IAM resource needs CAPABILITY_IAM', () => {
     const template = { Resources: { FunctionRole: ROLE } };
 
-    expect(() => checkCapabilities(template, [], 'orders')).toThrow(
+    expect(() =>
+      checkCapabilities(
+        [{ source: 'template.yaml', value: template }],
+        [],
+        'orders',
+      ),
+    ).toThrow(
       'stack orders requires CAPABILITY_IAM for FunctionRole ' +
         '(AWS::IAM::Role); add it to the `capabilities` option',
     );
@@ -24,7 +30,11 @@ describe('checkCapabilities', () => {
     const template = { Resources: { FunctionRole: named } };
 
     expect(() =>
-      checkCapabilities(template, ['CAPABILITY_IAM'], 'orders'),
+      checkCapabilities(
+        [{ source: 'template.yaml', value: template }],
+        ['CAPABILITY_IAM'],
+        'orders',
+      ),
     ).toThrow('requires CAPABILITY_NAMED_IAM for FunctionRole');
   });
 
@@ -32,14 +42,38 @@ describe('checkCapabilities', () => {
     const template = { Resources: { FunctionRole: ROLE } };
 
     expect(() =>
-      checkCapabilities(template, ['CAPABILITY_NAMED_IAM'], 'orders'),
+      checkCapabilities(
+        [{ source: 'template.yaml', value: template }],
+        ['CAPABILITY_NAMED_IAM'],
+        'orders',
+      ),
     ).not.toThrow();
+  });
+
+  it('nested template resources count', () => {
+    const parent = { Resources: { Topic: { Type: 'AWS::SNS::Topic' } } };
+    const child = { Resources: { FunctionRole: ROLE } };
+    const templates = [
+      { source: 'template.yaml', value: parent },
+      { source: 'nested/child.yaml', value: child },
+    ];
+
+    expect(() => checkCapabilities(templates, [], 'orders')).toThrow(
+      'requires CAPABILITY_IAM for FunctionRole (AWS::IAM::Role) in ' +
+        'nested/child.yaml;',
+    );
   });
 
   it('template without IAM needs nothing', () => {
     const template = { Resources: { Topic: { Type: 'AWS::SNS::Topic' } } };
 
-    expect(() => checkCapabilities(template, [], 'orders')).not.toThrow();
+    expect(() =>
+      checkCapabilities(
+        [{ source: 'template.yaml', value: template }],
+        [],
+        'orders',
+      ),
+    ).not.toThrow();
   });
 });
 

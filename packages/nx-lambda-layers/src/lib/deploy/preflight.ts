@@ -19,17 +19,18 @@ const IAM_RESOURCE_NAME_PROPERTIES: Record<string, string | undefined> = {
 };
 
 /**
- * Throws, naming the resources, when the template has IAM resources and
- * `capabilities` lacks the capability CloudFormation would ask for. The
- * local emulator (moto 5.2.1) accepts such change sets, while real
- * CloudFormation rejects them with InsufficientCapabilitiesException, so
- * the check runs before anything is uploaded.
+ * Throws, naming the resources, when the templates (the stack's and its
+ * nested ones) have IAM resources and `capabilities` lacks the capability
+ * CloudFormation would request. The local emulator (moto 5.2.1) accepts
+ * such change sets, while real CloudFormation rejects them with
+ * InsufficientCapabilitiesException, so the check runs before anything is
+ * uploaded.
  *
- * NOTE: IAM resources inside nested templates and those a transform adds
- * (a SAM function without `Role`) are left to CloudFormation's own check.
+ * NOTE: IAM resources that a transform adds (a SAM function without
+ * `Role`) are left to CloudFormation's own check.
  */
 export function checkCapabilities(
-  templateValue: unknown,
+  templates: Array<{ source: string; value: unknown }>,
   capabilities: string[],
   stackName: string,
 ): void {
@@ -37,12 +38,15 @@ export function checkCapabilities(
   const hasIam = hasNamed || capabilities.includes('CAPABILITY_IAM');
   const needsIam: string[] = [];
   const needsNamed: string[] = [];
-  for (const [logicalId, resource] of resourcesOf(templateValue)) {
-    const type = String(resource.Type);
-    if (!(type in IAM_RESOURCE_NAME_PROPERTIES)) continue;
-    const nameProperty = IAM_RESOURCE_NAME_PROPERTIES[type];
-    const named = nameProperty && resource.Properties?.[nameProperty];
-    (named ? needsNamed : needsIam).push(`${logicalId} (${type})`);
+  for (const [index, template] of templates.entries()) {
+    const where = index === 0 ? '' : ` in ${template.source}`;
+    for (const [logicalId, resource] of resourcesOf(template.value)) {
+      const type = String(resource.Type);
+      if (!(type in IAM_RESOURCE_NAME_PROPERTIES)) continue;
+      const nameProperty = IAM_RESOURCE_NAME_PROPERTIES[type];
+      const named = nameProperty && resource.Properties?.[nameProperty];
+      (named ? needsNamed : needsIam).push(`${logicalId} (${type})${where}`);
+    }
   }
 
   const missing =

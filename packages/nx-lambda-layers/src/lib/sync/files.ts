@@ -142,7 +142,8 @@ async function followSymlink(
 }
 
 function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
 }
 
 function isInside(root: string, path: string): boolean {
@@ -184,7 +185,7 @@ export async function readUtf8File(path: string, name: string) {
 
 /**
  * Replaces a file's content by writing a temporary file beside it and
- * renaming it over the file, so a reader or an interrupted run sees the
+ * renaming it over the file, so a reader or an interrupted run finds the
  * old or the new content, never part of it. The file's mode is kept. A
  * file without write permission is rejected, although the rename alone
  * would succeed, because its owner marked it as not to be changed.

@@ -46,7 +46,7 @@ export interface TextEdit {
  * layer has an entry in `versions` (layer name to version number). Only
  * the bytes of each token change, so a BOM, CRLF line endings, comments,
  * quoting, anchors and key order stay as they were. A token that already
- * holds the version is left alone, which makes a second run change nothing.
+ * contains the version is left alone, so a second run changes nothing.
  * SSM references and `Fn::ImportValue` carry no version and are not edited.
  */
 export function renderLayerVersions(

@@ -49,23 +49,25 @@ export function reportSummary(
   summary: SyncSummary,
   mode: SyncMode,
   target: string,
+  toSsm = false,
 ): void {
-  const counts =
-    mode === 'check'
-      ? `${summary.stale} stale`
-      : mode === 'render'
-        ? `${summary.rendered} rendered`
-        : mode === 'dry-run'
-          ? `${summary.changed} would change`
-          : `${summary.changed} changed`;
+  const counts = {
+    check: `${summary.stale} stale`,
+    render: `${summary.rendered} rendered`,
+    'dry-run': `${summary.changed} would change`,
+    write: `${summary.changed} changed`,
+  }[mode];
   const errors = summary.errors ? `, ${summary.errors} with errors` : '';
   logger.info(
     `${target}: ${summary.references} references in ${summary.templates} ` +
       `templates of ${summary.files} files searched; ${counts}${errors}`,
   );
   if (mode === 'check' && summary.stale > 0) {
+    const problem = toSsm
+      ? 'still reference the layer by ARN'
+      : 'reference an old layer version';
     logger.error(
-      `${summary.stale} files reference an old layer version; ` +
+      `${summary.stale} files ${problem}; ` +
         'run sync-versions without --check to update them',
     );
   }

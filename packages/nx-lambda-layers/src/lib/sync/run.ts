@@ -14,7 +14,7 @@ export interface SyncRunInput {
   /** Workspace-relative folders to search for templates. */
   folders: string[];
   mode: SyncMode;
-  /** Version to write; resolved from publish result, SSM or Lambda when unset. */
+  /** Version to write. Unset: from the publish result, SSM or Lambda. */
   version?: number;
   toSsm?: boolean;
   renderDir?: string;
@@ -55,7 +55,7 @@ export async function runSync(
   for (const result of results) reportFile(result, input.mode);
 
   const summary = summarize(results);
-  reportSummary(summary, input.mode, `layer ${layer.layerName}`);
+  reportSummary(summary, input.mode, `layer ${layer.layerName}`, input.toSsm);
   return (
     summary.errors === 0 && (input.mode !== 'check' || summary.stale === 0)
   );

@@ -75,6 +75,8 @@ function valueEnd(text: string, start: number): number {
       return end < 0 ? text.length : end + 3;
     }
   }
+  // NOTE: an array is taken to end at its first `]`, so a `]` inside one
+  // of its strings hides the rest of the array.
   if (text[start] === '[') {
     const end = text.indexOf(']', start);
     return end < 0 ? text.length : end + 1;

@@ -25,7 +25,7 @@ import { migrateToSsm } from './to-ssm';
 import { findSyncWarnings, type SyncWarning } from './warnings';
 
 /**
- * What a sync does with the files:
+ * Action of a sync on the files:
  * - `write`: rewrites stale version tokens in place;
  * - `check`: changes nothing and lists the stale tokens;
  * - `dry-run`: changes nothing and returns a diff of each file;
@@ -77,7 +77,7 @@ export interface FileSyncResult {
   outputPath?: string;
 }
 
-/** Words without which an unparsable file is taken for some other JSON or YAML. */
+/** Text that marks an unparsable file as a template, not other JSON or YAML. */
 const TEMPLATE_MARKERS =
   /AWSTemplateFormatVersion|AWS::|\bResources\s*["']?\s*:/;
 
@@ -173,8 +173,8 @@ function mentionsSyncedLayer(text: string, options: SyncOptions): boolean {
 
 /**
  * Parses a template. A file that fails to parse and has none of
- * `TEMPLATE_MARKERS` is taken for other JSON or YAML (such as a
- * `tsconfig.json` with comments) and skipped; otherwise the parse error is
+ * `TEMPLATE_MARKERS` is taken for other JSON or YAML, such as a
+ * `tsconfig.json` with comments, and skipped. Otherwise the parse error is
  * thrown with its line and column.
  */
 function parseOrSkip(text: string, path: string) {

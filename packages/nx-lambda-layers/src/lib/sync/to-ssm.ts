@@ -98,7 +98,7 @@ function migrateLayer(
   }
 }
 
-/** The items of every function's `Layers` list and of SAM `Globals`. */
+/** Returns the items of every function's `Layers` list and of SAM `Globals`. */
 function layerListItems(template: ParsedTemplate): Node[] {
   const root = template.document.contents;
   const lists = [
@@ -190,7 +190,7 @@ function parameterPairs(template: ParsedTemplate): Array<[string, Pair]> {
   ]);
 }
 
-/** A parameter name such as `SoswLayerArn`, unique in the template. */
+/** Returns a parameter name such as `SoswLayerArn`, unique in the template. */
 function uniqueName(layer: LayerConfig, used: Set<string>): string {
   const base =
     layer.layerName
@@ -208,7 +208,7 @@ function refText(template: ParsedTemplate, name: string): string {
     : `!Ref ${name}`;
 }
 
-/** A scalar's new value written in the style of the old one. */
+/** Writes a scalar's new value in the quoting style of the old one. */
 function scalarText(template: ParsedTemplate, node: Scalar, value: string) {
   if (template.format === 'json' || node.type === 'QUOTE_DOUBLE') {
     return JSON.stringify(value);
@@ -300,7 +300,7 @@ function lineEnding(text: string): string {
   return text.includes('\r\n') ? '\r\n' : '\n';
 }
 
-/** The indentation of the line that contains `offset`. */
+/** Returns the indentation of the line that contains `offset`. */
 function indentAt(text: string, offset: number): string {
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
   return /^[ \t]*/.exec(text.slice(lineStart))?.[0] ?? '';
@@ -372,7 +372,8 @@ function jsonInsertion(
       firstChildIndent(text, parameters) ?? keyIndent + keyIndent;
     const comma = parameters.items.length > 0 ? ',' : eol + keyIndent;
     const at = parameters.range[0] + 1;
-    const entry = `${eol}${childIndent}${JSON.stringify(name)}: ${value}${comma}`;
+    const key = JSON.stringify(name);
+    const entry = `${eol}${childIndent}${key}: ${value}${comma}`;
     return { start: at, end: at, replacement: entry };
   }
   const resourcesKey = root.items.find(

@@ -31,7 +31,7 @@ afterAll(() => {
   rmSync(workspaceRoot, { recursive: true, force: true });
 });
 
-/** A layer with a name of its own, so tests share no AWS state. */
+/** Creates a layer with a name of its own, so tests share no AWS state. */
 function newLayer(): LayerConfig {
   layerCount += 1;
   const layerName = `resolve-${layerCount}-${Date.now()}`;
@@ -186,7 +186,7 @@ describe('resolveLayerVersion', () => {
     );
 
     await expect(resolveLayerVersion(layer, clients)).rejects.toThrow(
-      /SSM parameter .+ holds ".+:layer:other:2", which is not a version ARN of layer/,
+      /SSM parameter .+ contains ".+:layer:other:2", which is not a version ARN of layer/,
     );
   });
 

@@ -13,7 +13,7 @@ import {
   type PublishResult,
 } from '../manifest';
 
-/** Where a layer version number came from. */
+/** Source of a resolved layer version number. */
 export type LayerVersionSource =
   'option' | 'publish-result' | 'ssm' | 'list-layer-versions';
 
@@ -30,7 +30,7 @@ export interface VersionClients {
 }
 
 export interface ResolveLayerVersionOptions {
-  /** Version given by the user (`--version N`). */
+  /** Version given by the user (`--layer-version N`). */
   version?: number;
   /** Result of publish-layer; read from `dist/<projectRoot>` when unset. */
   publishResult?: PublishResult;
@@ -72,7 +72,7 @@ export async function resolveLayerVersion(
     throw new Error(
       `layer ${layer.layerName} has no published version in region ` +
         `${clients.region} and SSM parameter ${layer.ssmParameter} is not ` +
-        'set; publish the layer first or pass --version',
+        'set; publish the layer first or pass --layer-version',
     );
   }
   return { version: newest, source: 'list-layer-versions' };
@@ -83,7 +83,7 @@ export function validateLayerVersion(version: number): number {
   if (!Number.isInteger(version) || version < 1) {
     throw new Error(
       `invalid layer version ${JSON.stringify(version)}; ` +
-        'pass a positive whole number, such as --version 7',
+        'pass a positive whole number, such as 7',
     );
   }
   return version;
@@ -176,7 +176,7 @@ export function versionOfArn(
   const match = LAYER_VERSION_ARN.exec(arn.trim());
   if (!match || match[1] !== layer.layerName) {
     throw new Error(
-      `${source} holds ${JSON.stringify(arn)}, which is not a version ARN ` +
+      `${source} contains ${JSON.stringify(arn)}, which is not a version ARN ` +
         `of layer ${layer.layerName}; publish the layer again to rewrite it`,
     );
   }
