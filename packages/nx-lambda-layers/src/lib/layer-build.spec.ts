@@ -51,6 +51,7 @@ beforeEach(() => {
   jest.spyOn(logger, 'info').mockImplementation((line: string) => {
     infoLines.push(line);
   });
+  jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
 });
 
 afterEach(() => {

@@ -398,7 +398,7 @@ function createManifest(
 
 /**
  * Lists every `.so` in the zip with the wheel tags of the distribution whose
- * RECORD names it; a file no RECORD names gets no package and no tags.
+ * RECORD names it. A file that no RECORD names gets no package and no tags.
  */
 function nativeExtensions(
   installed: InstalledDistributions,

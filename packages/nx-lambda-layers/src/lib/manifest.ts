@@ -45,7 +45,7 @@ export interface LayerManifest {
   /** Every native extension (`.so`) in the zip, sorted by path. */
   nativeExtensions?: NativeExtension[];
   /**
-   * True when the zip is over the 50 MB that Lambda accepts in a
+   * True when the zip is over the 50 MiB that Lambda accepts in a
    * PublishLayerVersion request, so it must be published through S3.
    */
   exceedsDirectUploadLimit?: boolean;
@@ -61,7 +61,7 @@ export interface LayerTarget {
   platforms: string[];
 }
 
-/** Where an installed package came from, per its `direct_url.json`. */
+/** Origin of an installed package, from its `direct_url.json`. */
 export interface LayerPackageSource {
   name: string;
   url: string;

@@ -3,7 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { devNull, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { targetPlatform } from './build/target-platform';
 import {
+  checkPipVersion,
   createPipClient,
   describePipFailure,
   pipInstallArgs,
@@ -239,5 +241,72 @@ describe('describePipFailure', () => {
     );
 
     expect(message).toBe('pip install was stopped by SIGTERM: Collecting sosw');
+  });
+});
+
+describe('checkPipVersion', () => {
+  const result = (output: string) => ({ exitCode: 0, signal: null, output });
+
+  it('returns the pip and Python versions', () => {
+    expect(
+      checkPipVersion(
+        result('pip 23.2.1 from /usr/lib/pip (python 3.11)'),
+        'python3',
+      ),
+    ).toEqual({ pip: '23.2', python: '3.11' });
+  });
+
+  it('rejects an old pip on a new Python', () => {
+    expect(() =>
+      checkPipVersion(result('pip 20.3.4 from /x (python 3.12)'), 'py'),
+    ).toThrow('py has pip 20.3, older than 21.0; upgrade it');
+  });
+
+  it('rejects output that names no version', () => {
+    expect(() => checkPipVersion(result('hello'), 'py')).toThrow(
+      'cannot run pip with py: the pip version check printed "hello"',
+    );
+  });
+});
+
+describe('pipInstallArgs target', () => {
+  it('adds constraints and platform arguments', () => {
+    const args = pipInstallArgs({
+      target: '/t',
+      requirementsFile: '/r.txt',
+      workspaceRoot: '/w',
+      constraintsFile: '/w/c.txt',
+      platform: targetPlatform('python3.12', 'arm64'),
+    });
+
+    expect(args).toContain('--only-binary=:all:');
+    expect(
+      args.slice(
+        args.indexOf('--constraint'),
+        args.indexOf('--constraint') + 2,
+      ),
+    ).toEqual(['--constraint', '/w/c.txt']);
+    expect(args).toContain('manylinux_2_34_aarch64');
+  });
+});
+
+describe('describePipFailure git', () => {
+  it('names a git ref that is not found', () => {
+    const output = [
+      'Cloning https://h/a.git (to revision nope) to /tmp/x',
+      '× git checkout -q nope did not run successfully.',
+    ].join('\n');
+
+    expect(
+      describePipFailure(
+        { exitCode: 1, signal: null, output },
+        [],
+        'layer.json',
+      ),
+    ).toBe(
+      'pip install failed with exit code 1: git ref nope not found in ' +
+        'https://h/a.git; check the branch, tag or commit name in the ' +
+        'requirement or in the ref option',
+    );
   });
 });

@@ -9,10 +9,12 @@ import {
 } from 'node:fs';
 import { devNull, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { normalizeLayerConfig } from '../../lib/layer-config';
 import type { LayerManifest } from '../../lib/manifest';
 import { createPipClient, type PipClient } from '../../lib/pip';
 import { buildWheel } from '../../lib/python-wheel';
-import buildLayerExecutor from './executor';
+import buildLayerExecutor, { applyOptions } from './executor';
+import schema from './schema.json';
 
 const PROJECT_ROOT = 'apps/demo-layer';
 
@@ -57,6 +59,7 @@ beforeEach(async () => {
   writeFileSync(join(projectDir, 'requirements.txt'), 'sosw==2.7.1\n');
   errors = [];
   jest.spyOn(logger, 'info').mockImplementation(() => undefined);
+  jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
   jest.spyOn(logger, 'error').mockImplementation((message: string) => {
     errors.push(message);
   });
@@ -154,5 +157,76 @@ describe('build-layer executor', () => {
 
     expect(result).toEqual({ success: false });
     expect(errors[0]).toContain(`cannot run ${python}: not found`);
+  });
+
+  it('installs inline packages for a runtime', async () => {
+    rmSync(join(workspaceRoot, PROJECT_ROOT, 'requirements.txt'));
+
+    const result = await buildLayerExecutor(
+      {
+        packages: ['sosw==2.7.1'],
+        runtime: 'python3.12',
+        architecture: 'arm64',
+        layout: 'site-packages',
+      },
+      context(),
+      isolatedPip,
+    );
+
+    expect(result).toEqual({ success: true });
+    const manifest = readManifest(join('dist', PROJECT_ROOT));
+    expect(manifest.layout).toBe('python/lib/python3.12/site-packages/');
+    expect(manifest.target?.architecture).toBe('arm64');
+  });
+});
+
+describe('applyOptions', () => {
+  const config = normalizeLayerConfig(
+    {
+      layerName: 'demo',
+      ssmParameter: '/p',
+      runtime: 'python3.11',
+      exclude: ['docs'],
+      pip: { noIndex: true, indexUrl: 'https://a/simple' },
+    },
+    'layer.json',
+  );
+
+  it('overrides layer.json fields with options', () => {
+    const applied = applyOptions(config, {
+      runtime: 'python3.13',
+      indexUrl: 'https://b/simple',
+      constraints: 'c.txt',
+      keepDistInfo: false,
+    });
+
+    expect(applied.runtime).toBe('python3.13');
+    expect(applied.pip).toEqual({
+      noIndex: true,
+      indexUrl: 'https://b/simple',
+      extraIndexUrls: undefined,
+      findLinks: undefined,
+      constraints: 'c.txt',
+    });
+    expect(applied.keepDistInfo).toBe(false);
+  });
+
+  it('keeps layer.json fields without options', () => {
+    const applied = applyOptions(config, {});
+
+    expect(applied.runtime).toBe('python3.11');
+    expect(applied.exclude).toEqual(['docs']);
+  });
+});
+
+describe('build-layer schema', () => {
+  it('describes every option and rejects others', () => {
+    expect(schema.additionalProperties).toBe(false);
+    for (const [name, property] of Object.entries(schema.properties)) {
+      expect([name, property.description.length > 20]).toEqual([name, true]);
+    }
+    expect(schema.properties.runtime.enum).toContain('python3.13');
+    expect(schema.properties.architecture.enum).toEqual(['x86_64', 'arm64']);
+    expect(schema.properties.layout.enum).toEqual(['python', 'site-packages']);
   });
 });

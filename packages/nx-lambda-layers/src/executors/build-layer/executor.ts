@@ -1,12 +1,12 @@
 import { type ExecutorContext, logger } from '@nx/devkit';
 import { buildLayer } from '../../lib/layer-build';
-import { readLayerConfig } from '../../lib/layer-config';
+import { type LayerConfig, readLayerConfig } from '../../lib/layer-config';
 import { createPipClient, type PipClient } from '../../lib/pip';
 import type { BuildLayerExecutorSchema } from './schema';
 
 /**
  * Builds the project's layer zip and manifest under `dist/<projectRoot>`
- * from its `layer.json` and requirements file.
+ * from its `layer.json` and requirements; options override `layer.json`.
  */
 export default async function buildLayerExecutor(
   options: BuildLayerExecutorSchema,
@@ -20,12 +20,14 @@ export default async function buildLayerExecutor(
     await buildLayer({
       workspaceRoot: context.root,
       projectRoot,
-      config: {
-        ...config,
-        requirements: options.requirements ?? config.requirements,
-      },
+      config: applyOptions(config, options),
+      requirementsFileSet:
+        options.requirements !== undefined ||
+        config.requirements !== 'requirements.txt',
+      ref: options.ref,
       outputPath: options.outputPath,
       pipClient,
+      python: options.python,
     });
     return { success: true };
   } catch (error) {
@@ -33,6 +35,30 @@ export default async function buildLayerExecutor(
     logger.error(`build-layer failed for ${projectName}: ${message}`);
     return { success: false };
   }
+}
+
+/** Returns the layer configuration with the executor options applied. */
+export function applyOptions(
+  config: LayerConfig,
+  options: BuildLayerExecutorSchema,
+): LayerConfig {
+  const pip = { ...config.pip };
+  pip.indexUrl = options.indexUrl ?? pip.indexUrl;
+  pip.extraIndexUrls = options.extraIndexUrls ?? pip.extraIndexUrls;
+  pip.findLinks = options.findLinks ?? pip.findLinks;
+  pip.constraints = options.constraints ?? pip.constraints;
+  return {
+    ...config,
+    requirements: options.requirements ?? config.requirements,
+    packages: options.packages ?? config.packages,
+    noDependencies: options.noDependencies ?? config.noDependencies,
+    runtime: options.runtime ?? config.runtime,
+    architecture: options.architecture ?? config.architecture,
+    layout: options.layout ?? config.layout,
+    exclude: options.exclude ?? config.exclude,
+    keepDistInfo: options.keepDistInfo ?? config.keepDistInfo,
+    pip,
+  };
 }
 
 function projectRootOf(context: ExecutorContext): string {

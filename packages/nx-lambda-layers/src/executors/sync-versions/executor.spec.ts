@@ -204,6 +204,21 @@ describe('sync-versions executor', () => {
     ).toBe(true);
   });
 
+  it('succeeds when nothing depends on the layer', async () => {
+    const isolated = context();
+    isolated.projectGraph.dependencies = {};
+
+    const result = await syncVersionsExecutor(
+      { layerVersion: 7 },
+      isolated,
+      recordingClients,
+    );
+
+    expect(result).toEqual({ success: true });
+    expect(read('apps/orders/template.yaml')).toBe(TEMPLATE);
+    expect(logs[0]).toMatch(/^info: no project depends on sosw-layer/);
+  });
+
   it('rejects exclusive options', async () => {
     const result = await run({ layerVersion: 7, check: true, render: true });
 

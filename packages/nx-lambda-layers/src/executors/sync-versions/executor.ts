@@ -21,12 +21,21 @@ export default async function syncVersionsExecutor(
   const projectName = context.projectName ?? '';
   try {
     const projectRoot = rootOf(context, projectName);
+    const folders = foldersToSearch(options, context, projectName);
+    if (folders.length === 0) {
+      logger.info(
+        `no project depends on ${projectName} in the project graph, so no ` +
+          'template to sync; pass --scope=workspace or --paths to search ' +
+          'other folders',
+      );
+      return { success: true };
+    }
     const success = await runSync(
       {
         workspaceRoot: context.root,
         projectRoot,
         layer: readLayerConfig(context.root, projectRoot),
-        folders: foldersToSearch(options, context, projectName),
+        folders,
         mode: modeOf(options),
         version: options.layerVersion,
         toSsm: options.toSsm,
@@ -72,12 +81,6 @@ function foldersToSearch(
     .filter(([, list]) => list.some((d) => d.target === projectName))
     .map(([source]) => source)
     .filter((source) => source !== projectName);
-  if (dependents.length === 0) {
-    throw new Error(
-      `no project depends on ${projectName} in the project graph; ` +
-        'pass --scope=workspace or --paths to choose the folders to search',
-    );
-  }
   return dependents.map((name) => rootOf(context, name)).sort();
 }
 

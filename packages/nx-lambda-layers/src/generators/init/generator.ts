@@ -4,15 +4,22 @@ import {
   formatFiles,
   getProjects,
   readNxJson,
+  updateNxJson,
   type GeneratorCallback,
   type ProjectGraph,
   type Tree,
 } from '@nx/devkit';
-import { addPlugin } from '@nx/devkit/internal';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createNodesV2 } from '../../graph/create-nodes';
-import type { LambdaLayersPluginOptions } from '../../graph/options';
+import { buildTargets } from '../../graph/create-nodes';
+import {
+  normalizeOptions,
+  type LambdaLayersPluginOptions,
+} from '../../graph/options';
+import {
+  findInferredProjects,
+  type InferredProjectAt,
+} from '../shared/workspace-projects';
 import type { InitGeneratorSchema } from './schema';
 
 export const PLUGIN_NAME = 'nx-lambda-layers';
@@ -67,18 +74,57 @@ async function registerPlugin(
   tree: Tree,
   readProjectGraph: ProjectGraphReader,
 ): Promise<void> {
-  // Checked here as well as in addPlugin, so a second run builds no graph.
   if (isPluginRegistered(tree)) {
     return;
   }
-  await addPlugin<LambdaLayersPluginOptions>(
-    tree,
+  const options = chooseTargetNames(
+    findInferredProjects(tree),
     await readProjectGraph(),
-    PLUGIN_NAME,
-    createNodesV2,
-    TARGET_NAME_CHOICES,
-    false,
   );
+  const nxJson = readNxJson(tree) ?? {};
+  nxJson.plugins = [
+    ...(nxJson.plugins ?? []),
+    { plugin: PLUGIN_NAME, options },
+  ];
+  updateNxJson(tree, nxJson);
+}
+
+/**
+ * Returns the first combination of `TARGET_NAME_CHOICES` whose inferred
+ * targets clash with no target that a project of the same root already has.
+ *
+ * NOTE: this does what `addPlugin` from `@nx/devkit/internal` does, without
+ * its call of nx 23.2.1's `multiGlobWithWorkspaceContext` with an empty
+ * pattern list, which never settles when the daemon is off.
+ */
+export function chooseTargetNames(
+  projects: InferredProjectAt[],
+  graph: ProjectGraph,
+): LambdaLayersPluginOptions {
+  const existingTargets = new Map<string, Set<string>>();
+  for (const node of Object.values(graph.nodes)) {
+    existingTargets.set(
+      node.data.root,
+      new Set(Object.keys(node.data.targets ?? {})),
+    );
+  }
+  const combinations = generateCombinations(TARGET_NAME_CHOICES);
+  const options = combinations.find((candidate) =>
+    projects.every(({ root, project }) => {
+      const existing = existingTargets.get(root) ?? new Set<string>();
+      const targets = buildTargets(project, root, normalizeOptions(candidate));
+      return Object.keys(targets).every((name) => !existing.has(name));
+    }),
+  );
+  if (!options) {
+    throw new Error(
+      'every choice of target names clashes with existing targets: ' +
+        `tried ${JSON.stringify(TARGET_NAME_CHOICES)}; add the plugin to ` +
+        'nx.json by hand with buildTargetName, publishTargetName and ' +
+        'deployTargetName options of your choice',
+    );
+  }
+  return options;
 }
 
 function addPluginToPackageJson(
@@ -105,6 +151,19 @@ export function readPluginVersion(): string {
     version: string;
   };
   return packageJson.version;
+}
+
+/** Cartesian product of the choices, the last key varying fastest. */
+function generateCombinations(
+  choices: Record<string, string[]>,
+): Record<string, string>[] {
+  let combinations: Record<string, string>[] = [{}];
+  for (const [key, values] of Object.entries(choices)) {
+    combinations = combinations.flatMap((combination) =>
+      values.map((value) => ({ ...combination, [key]: value })),
+    );
+  }
+  return combinations;
 }
 
 export default initGenerator;

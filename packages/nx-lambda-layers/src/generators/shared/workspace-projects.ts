@@ -12,7 +12,9 @@ import {
   parseLayerConfig,
   type LayerConfig,
 } from '../../lib/layer-config';
+import type { InferredProject } from '../../graph/create-nodes';
 import { DEFAULT_TEMPLATE_FILE_NAMES } from '../../graph/options';
+import { isCloudFormationTemplate, parseTemplate } from '../../lib/template';
 
 /** A layer project found in the tree: a folder with `layer.json`. */
 export interface LayerProjectInTree {
@@ -123,4 +125,48 @@ function findProjectRoot(tree: Tree, name: string): string | undefined {
     }
   });
   return found;
+}
+
+/** A folder the graph plugin makes a project, with what its targets need. */
+export interface InferredProjectAt {
+  root: string;
+  project: InferredProject;
+}
+
+/**
+ * Lists the folders of the tree that the graph plugin, with default
+ * template file names, makes layer or stack projects.
+ */
+export function findInferredProjects(tree: Tree): InferredProjectAt[] {
+  const filesByRoot = new Map<string, Set<string>>();
+  visitNotIgnoredFiles(tree, '', (path) => {
+    if (INFERRED_PROJECT_FILES.has(basename(path))) {
+      const names = filesByRoot.get(dirname(path)) ?? new Set<string>();
+      filesByRoot.set(dirname(path), names.add(basename(path)));
+    }
+  });
+  const projects: InferredProjectAt[] = [];
+  for (const [root, names] of filesByRoot) {
+    if (names.has(LAYER_CONFIG_FILE)) {
+      projects.push({ root, project: { kind: 'layer', findLinks: [] } });
+      continue;
+    }
+    const templateFile = DEFAULT_TEMPLATE_FILE_NAMES.find((name) =>
+      names.has(name),
+    )!;
+    if (isStackTemplate(tree, joinPathFragments(root, templateFile))) {
+      projects.push({ root, project: { kind: 'stack', templateFile } });
+    }
+  }
+  return projects;
+}
+
+function isStackTemplate(tree: Tree, path: string): boolean {
+  try {
+    const template = parseTemplate(tree.read(path, 'utf-8') ?? '', path);
+    return isCloudFormationTemplate(template.value);
+  } catch {
+    // The plugin reports an invalid template and still makes a project.
+    return true;
+  }
 }

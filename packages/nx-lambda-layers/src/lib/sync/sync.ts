@@ -247,26 +247,18 @@ export function summarize(results: FileSyncResult[]): SyncSummary {
   };
 }
 
-/** Files read, parsed and written at the same time. */
-const CONCURRENT_FILES = 16;
-
 /**
- * Syncs files, up to `CONCURRENT_FILES` at a time. Results come in the
- * order of `files`, and each file's errors stay in its own result.
+ * Syncs files one after another, in the order of `files`. Each file's
+ * errors stay in its own result. File access is synchronous (see
+ * files.ts), so running files side by side would not save time.
  */
 export async function syncFiles(
   files: FoundFile[],
   options: SyncOptions,
 ): Promise<FileSyncResult[]> {
-  const results: FileSyncResult[] = new Array(files.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < files.length) {
-      const index = next++;
-      results[index] = await syncFile(files[index], options);
-    }
-  };
-  const workers = Math.min(CONCURRENT_FILES, files.length);
-  await Promise.all(Array.from({ length: workers }, worker));
+  const results: FileSyncResult[] = [];
+  for (const file of files) {
+    results.push(await syncFile(file, options));
+  }
   return results;
 }
