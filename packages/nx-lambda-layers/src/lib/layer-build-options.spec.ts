@@ -466,6 +466,24 @@ describe('buildLayer target platform', () => {
 });
 
 describe('buildLayer contents and limits', () => {
+  it('gives identical zips in another workspace', async () => {
+    await buildLayer(layerOptions({ packages: ['demo-http==2.1.0'] }));
+    const first = readFileSync(zipPath());
+    const otherRoot = mkdtempSync(join(tmpdir(), 'layer-build-other-'));
+    mkdirSync(join(otherRoot, projectRoot), { recursive: true });
+
+    try {
+      const result = await buildLayer({
+        ...layerOptions({ packages: ['demo-http==2.1.0'] }),
+        workspaceRoot: otherRoot,
+      });
+
+      expect(readFileSync(result.zipFile).equals(first)).toBe(true);
+    } finally {
+      rmSync(otherRoot, { recursive: true, force: true });
+    }
+  });
+
   it('leaves out exclude globs and dist-info', async () => {
     await buildLayer(
       layerOptions({

@@ -1,10 +1,9 @@
 import { logger } from '@nx/devkit';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { minimatch } from 'minimatch';
 import {
   type InstalledDistributions,
-  NATIVE_EXTENSION,
+  nativeExtensions,
   type PackageSource,
   stripInstalledTree,
 } from './build/installed';
@@ -21,7 +20,7 @@ import {
   readRequirementLines,
 } from './build/pip-runs';
 import { unpinnedRequirements } from './build/requirement-sources';
-import { layoutPrefix, targetPlatform } from './build/target-platform';
+import { type BuildSettings, checkBuildSettings } from './build/settings';
 import { LAYER_CONFIG_FILE, type LayerConfig } from './layer-config';
 import {
   LAYER_MANIFEST_FILE,
@@ -29,7 +28,6 @@ import {
   layerOutputDir,
   type LayerManifest,
   type LayerTarget,
-  type NativeExtension,
 } from './manifest';
 import {
   checkPipVersion,
@@ -102,15 +100,6 @@ interface BuildPaths {
   pythonDir: string;
 }
 
-/** Settings of a build, checked before anything is installed. */
-interface BuildSettings {
-  target?: LayerTarget;
-  /** Folder of the packages in the zip, such as `python/`. */
-  prefix: string;
-  exclude: (relativePath: string) => boolean;
-  noDependencies: string[];
-}
-
 /**
  * Builds a layer: installs the requirements with pip into a clean staging
  * folder, strips bytecode and install records, checks Lambda's size limits,
@@ -121,7 +110,7 @@ export async function buildLayer(
   options: BuildLayerOptions,
 ): Promise<BuildLayerResult> {
   const paths = buildPaths(options);
-  const settings = checkSettings(options);
+  const settings = checkBuildSettings(options.config, configSource(options));
   const client = options.pipClient ?? createPipClient();
   await checkPython(client, options, paths);
   const lines = await readRequirementLines({
@@ -165,64 +154,6 @@ function buildPaths(options: BuildLayerOptions): BuildPaths {
 
 function configSource(options: BuildLayerOptions): string {
   return join(options.projectRoot, LAYER_CONFIG_FILE);
-}
-
-function checkSettings(options: BuildLayerOptions): BuildSettings {
-  const config = options.config;
-  const target = config.runtime
-    ? targetPlatform(config.runtime, config.architecture ?? 'x86_64')
-    : undefined;
-  if (!config.runtime && config.architecture) {
-    throw new Error(
-      `architecture ${config.architecture} needs a runtime to choose wheels ` +
-        'for; set the `runtime` option too, such as "python3.12"',
-    );
-  }
-  return {
-    target,
-    prefix: layoutPrefix(config.layout, config.runtime),
-    exclude: excludeMatcher(options),
-    noDependencies: checkStringList(options, 'noDependencies'),
-  };
-}
-
-function checkStringList(
-  options: BuildLayerOptions,
-  key: 'noDependencies' | 'exclude' | 'packages',
-): string[] {
-  const value: unknown = options.config[key] ?? [];
-  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
-    throw new Error(
-      `${configSource(options)}: ${key} must be a list of strings, such as ` +
-        `${key === 'exclude' ? '["**/tests"]' : '["sosw", "bson"]'}`,
-    );
-  }
-  return value;
-}
-
-/**
- * Returns the filter of zip paths (relative to the layout folder):
- * `__pycache__` and `*.pyc` always, `*.dist-info` unless `keepDistInfo`,
- * and the `exclude` globs. A glob without `/` matches a name at any depth.
- */
-function excludeMatcher(
-  options: BuildLayerOptions,
-): (relativePath: string) => boolean {
-  checkStringList(options, 'packages');
-  const globs = checkStringList(options, 'exclude');
-  const keepDistInfo = options.config.keepDistInfo ?? true;
-  return (path) => {
-    const name = path.slice(path.lastIndexOf('/') + 1);
-    if (name === '__pycache__' || name.endsWith('.pyc')) {
-      return true;
-    }
-    if (!keepDistInfo && /^[^/]+\.dist-info$/.test(path)) {
-      return true;
-    }
-    return globs.some((glob) =>
-      minimatch(path, glob, { dot: true, matchBase: !glob.includes('/') }),
-    );
-  };
 }
 
 /** Checks that the interpreter runs a recent enough pip. */
@@ -394,28 +325,6 @@ function createManifest(
     nativeExtensions: nativeExtensions(installed, entries, settings.prefix),
     exceedsDirectUploadLimit: zip.zipBytes > directLimit,
   };
-}
-
-/**
- * Lists every `.so` in the zip with the wheel tags of the distribution whose
- * RECORD names it. A file that no RECORD names gets no package and no tags.
- */
-function nativeExtensions(
-  installed: InstalledDistributions,
-  entries: ZipFileEntry[],
-  prefix: string,
-): NativeExtension[] {
-  const byPath = new Map(
-    installed.extensions.map((item) => [prefix + item.path, item]),
-  );
-  return entries
-    .filter((entry) => NATIVE_EXTENSION.test(entry.name))
-    .map((entry) => {
-      const found = byPath.get(entry.name);
-      return found
-        ? { path: entry.name, package: found.package, tags: found.tags }
-        : { path: entry.name, tags: [] };
-    });
 }
 
 /**

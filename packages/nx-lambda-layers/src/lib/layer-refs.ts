@@ -80,6 +80,10 @@ function layerArnPattern(variables: boolean): RegExp {
   );
 }
 
+/** Patterns compiled once; `matchAll` copies them, so sharing is safe. */
+const LAYER_ARN_PATTERN = layerArnPattern(false);
+const LAYER_ARN_PATTERN_WITH_VARIABLES = layerArnPattern(true);
+
 const RESOLVE_SSM_PATTERN = /\{\{resolve:ssm:([^:}\s]+)(?::(\d+))?\}\}/g;
 
 /** A literal layer version ARN found in plain text, such as samconfig.toml. */
@@ -103,7 +107,7 @@ export function findLayerArnsInText(
 ): LayerArnInText[] {
   const byName = new Map(layers.map((layer) => [layer.layerName, layer]));
   const found: LayerArnInText[] = [];
-  for (const match of text.matchAll(layerArnPattern(false))) {
+  for (const match of text.matchAll(LAYER_ARN_PATTERN)) {
     const layer = byName.get(match[1]);
     if (!layer) continue;
     const start = match.index ?? 0;
@@ -359,9 +363,10 @@ function scalarString(node: Scalar, variables: boolean): ScannedString {
 
 /** Adds the layer ARNs and SSM dynamic references found in one string. */
 function scanString(scan: Scan, scanned: ScannedString, path: string[]) {
-  for (const match of scanned.text.matchAll(
-    layerArnPattern(scanned.variables),
-  )) {
+  const arnPattern = scanned.variables
+    ? LAYER_ARN_PATTERN_WITH_VARIABLES
+    : LAYER_ARN_PATTERN;
+  for (const match of scanned.text.matchAll(arnPattern)) {
     const layer = scan.byName.get(match[1]);
     if (layer) {
       const version = layerVersionOf(match[2], layer);

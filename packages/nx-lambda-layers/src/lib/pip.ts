@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { targetPipArgs } from './build/target-platform';
@@ -80,6 +81,15 @@ function runProcess(
       });
     }
     child.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' && !existsSync(options.cwd)) {
+        reject(
+          new Error(
+            `cannot run ${command}: its working folder ${options.cwd} ` +
+              'does not exist; create the layer project folder',
+          ),
+        );
+        return;
+      }
       reject(
         new Error(
           `cannot run ${command}: ${error.code === 'ENOENT' ? 'not found' : error.message}; ` +

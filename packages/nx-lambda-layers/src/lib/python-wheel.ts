@@ -65,9 +65,10 @@ export function wheelFileName(
 }
 
 /**
- * Writes a pure-Python (`py3-none-any`) wheel to `outDir` and returns its
- * path. The wheel contains `files` plus a `.dist-info` folder with METADATA
- * (Metadata-Version 2.1), WHEEL and RECORD, and is reproducible.
+ * Writes a wheel (pure-Python `py3-none-any` unless `spec.tag` names another
+ * tag) to `outDir` and returns its path. The wheel contains `files` plus a
+ * `.dist-info` folder with METADATA (Metadata-Version 2.1), WHEEL and
+ * RECORD, and is reproducible.
  */
 export async function buildWheel(
   spec: WheelSpec,

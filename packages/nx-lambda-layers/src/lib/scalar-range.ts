@@ -64,6 +64,11 @@ function doubleQuotedRangeToSource(
   end: number,
 ): [number, number] | undefined {
   const [from, to] = node.range as [number, number, number];
+  // Without escapes or line breaks the value is the source between the
+  // quotes; the caller compares the mapped text with the value.
+  if (!/[\\\r\n]/.test(text.slice(from + 1, to - 1))) {
+    return [from + 1 + start, from + 1 + end];
+  }
   const decoded = decodeDoubleQuoted(text, from + 1, to - 1);
   if (decoded.value !== String(node.value) || start >= decoded.value.length) {
     return undefined;

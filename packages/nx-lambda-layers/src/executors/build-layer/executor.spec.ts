@@ -180,6 +180,21 @@ describe('build-layer executor', () => {
   });
 });
 
+describe('build-layer executor ref', () => {
+  it('passes the ref option to the build', async () => {
+    const result = await buildLayerExecutor(
+      { ref: 'main' },
+      context(),
+      isolatedPip,
+    );
+
+    expect(result).toEqual({ success: false });
+    expect(errors[0]).toContain(
+      'the ref option needs exactly one requirement from git',
+    );
+  });
+});
+
 describe('applyOptions', () => {
   const config = normalizeLayerConfig(
     {

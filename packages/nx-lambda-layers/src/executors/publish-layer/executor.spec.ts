@@ -284,6 +284,30 @@ describe('publish-layer executor', () => {
     expect(errorLine()).toContain('run the build target again');
   });
 
+  it('edited manifest hash blames the manifest', async () => {
+    const manifest = await workspace.writeBuild('GREETING = "hello"\n');
+    const manifestPath = join(
+      workspace.root,
+      OUTPUT_DIR,
+      'layer.manifest.json',
+    );
+    writeFileSync(
+      manifestPath,
+      JSON.stringify({ ...manifest, sha256Base64: 'AAAA' }),
+    );
+
+    const output = await run();
+
+    expect(output.success).toBe(false);
+    expect(calls).toEqual([]);
+    expect(errorLine()).toContain(
+      `${OUTPUT_DIR}/layer.manifest.json records SHA-256 ${manifest.sha256} ` +
+        'in hex and AAAA in base64, which disagree',
+    );
+    expect(errorLine()).not.toContain('The zip changed');
+    expect(errorLine()).toContain('run the build target again');
+  });
+
   it('missing zip says to build first', async () => {
     await workspace.writeBuild('GREETING = "hello"\n');
     rmSync(join(workspace.root, OUTPUT_DIR, 'layer.zip'));
@@ -292,7 +316,7 @@ describe('publish-layer executor', () => {
 
     expect(output.success).toBe(false);
     expect(errorLine()).toContain(`${OUTPUT_DIR}/layer.zip not found`);
-    expect(errorLine()).toContain('run the build target');
+    expect(errorLine()).toContain('`nx run test-layer:build`');
     expect(errorLine()).toContain("dependsOn: ['build']");
   });
 

@@ -30,7 +30,11 @@ export default async function publishLayerExecutor(
   try {
     const config = readLayerConfig(context.root, projectRoot);
     const settings = mergePublishSettings(config, options);
-    const artifacts = readLayerArtifacts(context.root, projectRoot);
+    const artifacts = readLayerArtifacts(
+      context.root,
+      projectRoot,
+      context.projectName,
+    );
     checkDirectUploadSize(artifacts.zip.length, settings, artifacts.zipPath);
 
     const result = await publishInRegions(

@@ -1,10 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListBucketsCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { useEmulator } from '../../../../../tools/emulator/jest-helpers';
 import { createAwsClients, resolveRegion } from './clients';
+import { describeFailure } from './errors';
 
 useEmulator();
 
@@ -14,6 +17,7 @@ const VARIABLES = [
   'AWS_PROFILE',
   'AWS_CONFIG_FILE',
   'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_ENDPOINT_URL',
 ];
 
 let saved: Record<string, string | undefined>;
@@ -120,4 +124,43 @@ describe('createAwsClients', () => {
       process.env.AWS_SECRET_ACCESS_KEY = secretAccessKey;
     }
   });
+});
+
+describe('createAwsClients against a silent endpoint', () => {
+  // A server on 127.0.0.1 that accepts connections and never responds, as a
+  // hung emulator or proxy does.
+  let server: Server;
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) =>
+      server.listen(0, '127.0.0.1', resolve),
+    );
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('times out instead of hanging', async () => {
+    const { port } = server.address() as { port: number };
+    process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${port}`;
+    const clients = await createAwsClients({
+      region: 'us-east-1',
+      socketTimeoutMs: 300,
+    });
+
+    const started = Date.now();
+    const error = await clients.ssm
+      .send(new GetParameterCommand({ Name: '/silent' }))
+      .catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(Error);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(describeFailure(error)).toContain(
+      `could not reach the AWS endpoint http://127.0.0.1:${port}`,
+    );
+  }, 20_000);
 });

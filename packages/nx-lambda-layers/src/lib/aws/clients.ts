@@ -13,7 +13,24 @@ export interface AwsClientOptions {
    * @default `AWS_PROFILE`, then `default`
    */
   profile?: string;
+  /**
+   * Time a request may go without sending or receiving a byte before it
+   * fails (and is retried), in ms. Without it a request to an endpoint that
+   * accepts the connection and never responds waits forever.
+   * @default 60000
+   */
+  socketTimeoutMs?: number;
 }
+
+/** Time allowed to open a TCP connection to an endpoint, in ms. */
+const CONNECTION_TIMEOUT_MS = 10_000;
+/**
+ * Default of `socketTimeoutMs`.
+ * NOTE: a guess, long enough for the AWS calls made here, which answer in
+ * seconds. Each failed attempt is retried, so a silent endpoint fails after
+ * about three times this.
+ */
+const SOCKET_TIMEOUT_MS = 60_000;
 
 /** SDK v3 clients for one region and profile. */
 export interface AwsClients {
@@ -44,6 +61,10 @@ export const createAwsClients: AwsClientsFactory = async (options) => {
   const shared = {
     profile: options.profile,
     retryMode: 'adaptive',
+    requestHandler: {
+      connectionTimeout: CONNECTION_TIMEOUT_MS,
+      socketTimeout: options.socketTimeoutMs ?? SOCKET_TIMEOUT_MS,
+    },
   };
   const region = await resolveRegion(options);
   const config = { ...shared, region };

@@ -16,17 +16,24 @@ export function isAwsServiceError(error: unknown): error is AwsServiceError {
 
 /**
  * Formats an error for the log of a failed executor run: the AWS error name,
- * message and request id for a service error, the message for any other.
+ * message and request id for a service error, the endpoint and what to check
+ * for a connection that failed or timed out, the message for any other.
  * Programming errors (TypeError, ReferenceError, RangeError) are rethrown so
  * their stack trace stays visible.
  */
-export function describeFailure(error: unknown): string {
+export function describeFailure(
+  error: unknown,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   if (
     error instanceof TypeError ||
     error instanceof ReferenceError ||
     error instanceof RangeError
   ) {
     throw error;
+  }
+  if (isNetworkError(error)) {
+    return describeNetworkError(error, env.AWS_ENDPOINT_URL);
   }
   if (isAwsServiceError(error)) {
     const { requestId, httpStatusCode } = error.$metadata;
@@ -61,4 +68,47 @@ function unparsedResponseBody(error: unknown): string | undefined {
   return text.length > MAX_BODY_CHARS
     ? `${text.slice(0, MAX_BODY_CHARS)}...`
     : text;
+}
+
+/** Error codes of Node.js sockets and DNS lookups that mean "unreachable". */
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/**
+ * True for a connection that failed or timed out before AWS returned a
+ * response (the SDK's timeouts throw an error named `TimeoutError`). The
+ * code is also looked for in the message, because the SDK wraps a socket
+ * error from another realm (a Jest sandbox) in a new Error without `code`.
+ */
+function isNetworkError(error: unknown): error is Error {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  const codes = [code, ...(error.message.match(/\bE[A-Z_]+\b/g) ?? [])];
+  return (
+    error.name === 'TimeoutError' ||
+    codes.some(
+      (each) => typeof each === 'string' && NETWORK_ERROR_CODES.has(each),
+    )
+  );
+}
+
+function describeNetworkError(error: Error, endpoint?: string): string {
+  if (endpoint) {
+    return (
+      `could not reach the AWS endpoint ${endpoint} (${error.message}); ` +
+      'check that it is running and that AWS_ENDPOINT_URL names its host ' +
+      'and port'
+    );
+  }
+  return (
+    `could not reach AWS (${error.message}); check the network ` +
+    'connection, proxy settings and the region'
+  );
 }

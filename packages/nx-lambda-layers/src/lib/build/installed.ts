@@ -1,6 +1,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { InstalledPackage } from '../manifest';
+import type { InstalledPackage, NativeExtension } from '../manifest';
+import type { ZipFileEntry } from './collect-files';
 
 /**
  * Where an installed distribution came from, per its `direct_url.json` (PEP
@@ -209,4 +210,26 @@ async function removeBytecode(dir: string): Promise<void> {
       }
     }),
   );
+}
+
+/**
+ * Lists every `.so` in the zip with the wheel tags of the distribution whose
+ * RECORD names it. A file that no RECORD names gets no package and no tags.
+ */
+export function nativeExtensions(
+  installed: InstalledDistributions,
+  entries: ZipFileEntry[],
+  prefix: string,
+): NativeExtension[] {
+  const byPath = new Map(
+    installed.extensions.map((item) => [prefix + item.path, item]),
+  );
+  return entries
+    .filter((entry) => NATIVE_EXTENSION.test(entry.name))
+    .map((entry) => {
+      const found = byPath.get(entry.name);
+      return found
+        ? { path: entry.name, package: found.package, tags: found.tags }
+        : { path: entry.name, tags: [] };
+    });
 }

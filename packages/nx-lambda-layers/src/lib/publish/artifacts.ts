@@ -23,21 +23,26 @@ export class LayerArtifactsError extends Error {
 
 /**
  * Reads `dist/<projectRoot>/layer.manifest.json` and the zip it names, and
- * checks the zip's SHA-256 against the manifest.
+ * checks the zip's SHA-256 against the manifest. `projectName` goes into
+ * the build command that messages suggest.
  */
 export function readLayerArtifacts(
   workspaceRoot: string,
   projectRoot: string,
+  projectName = '<project>',
 ): LayerArtifacts {
   const outputDir = layerOutputDir(projectRoot);
   const manifestPath = join(outputDir, LAYER_MANIFEST_FILE);
+  const read = (path: string) =>
+    readBuildOutput(workspaceRoot, path, projectName);
   const manifest = parseManifest(
-    readBuildOutput(workspaceRoot, manifestPath).toString('utf8'),
+    read(manifestPath).toString('utf8'),
     manifestPath,
   );
   const zipPath = join(outputDir, manifest.zipFile || LAYER_ZIP_FILE);
-  const zip = readBuildOutput(workspaceRoot, zipPath);
+  const zip = read(zipPath);
 
+  checkManifestHashes(manifest, manifestPath);
   checkZipHash(zip, manifest, zipPath);
   return { manifest, zip, zipPath };
 }
@@ -63,6 +68,24 @@ export function parseManifest(text: string, source: string): LayerManifest {
   return manifest as LayerManifest;
 }
 
+/**
+ * Throws when the manifest's hex and base64 SHA-256 are not the same digest,
+ * which means the manifest was edited after the build.
+ */
+export function checkManifestHashes(
+  manifest: LayerManifest,
+  manifestPath: string,
+): void {
+  const fromHex = Buffer.from(manifest.sha256, 'hex').toString('base64');
+  if (fromHex !== manifest.sha256Base64) {
+    throw new LayerArtifactsError(
+      `${manifestPath} records SHA-256 ${manifest.sha256} in hex and ` +
+        `${manifest.sha256Base64} in base64, which disagree, so the ` +
+        'manifest was edited after the build; run the build target again',
+    );
+  }
+}
+
 /** Throws when the zip bytes do not have the SHA-256 the manifest records. */
 export function checkZipHash(
   zip: Buffer,
@@ -81,12 +104,16 @@ export function checkZipHash(
   }
 }
 
-function readBuildOutput(workspaceRoot: string, relativePath: string): Buffer {
+function readBuildOutput(
+  workspaceRoot: string,
+  relativePath: string,
+  projectName: string,
+): Buffer {
   const path = join(workspaceRoot, relativePath);
   if (!existsSync(path)) {
     throw new LayerArtifactsError(
       `${relativePath} not found; run the build target of the layer ` +
-        'project first (for example `nx run <project>:build`), or declare ' +
+        `project first (\`nx run ${projectName}:build\`), or declare ` +
         "it as a dependency of the publish target (`dependsOn: ['build']`)",
     );
   }
