@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeJsonError, findInvalidField } from './layer-config-checks';
 
 /** File name of a layer project's configuration, at the project root. */
 export const LAYER_CONFIG_FILE = 'layer.json';
@@ -167,7 +168,10 @@ export function normalizeLayerConfig(
     throw new LayerConfigError(`${source} must contain a JSON object`);
   }
   const file = raw as Partial<LayerConfig>;
-  if (!file.layerName || !LAYER_NAME_PATTERN.test(file.layerName)) {
+  if (
+    typeof file.layerName !== 'string' ||
+    !LAYER_NAME_PATTERN.test(file.layerName)
+  ) {
     throw new LayerConfigError(
       `${source}: invalid layerName ${JSON.stringify(file.layerName)}; ` +
         'set it to 1-64 letters, digits, hyphens or underscores, as Lambda requires',
@@ -178,6 +182,10 @@ export function normalizeLayerConfig(
       `${source}: missing ssmParameter; set it to the SSM parameter name ` +
         `that should hold the layer version ARN, for example "/lambda-layers/${file.layerName}/arn"`,
     );
+  }
+  const invalidField = findInvalidField(file as Record<string, unknown>);
+  if (invalidField) {
+    throw new LayerConfigError(`${source}: ${invalidField}`);
   }
   return {
     ...file,
@@ -200,7 +208,8 @@ export function parseLayerConfig(text: string, source: string): LayerConfig {
     raw = JSON.parse(text);
   } catch (error) {
     throw new LayerConfigError(
-      `${source} is not valid JSON: ${(error as Error).message}`,
+      `${source} is not valid JSON: ` +
+        `${describeJsonError(text, (error as Error).message)}; fix the syntax`,
     );
   }
   return normalizeLayerConfig(raw, source);
