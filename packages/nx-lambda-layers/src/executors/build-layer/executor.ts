@@ -3,6 +3,7 @@ import { buildLayer } from '../../lib/layer-build';
 import { type LayerConfig, readLayerConfig } from '../../lib/layer-config';
 import { createPipClient, type PipClient } from '../../lib/pip';
 import type { BuildLayerExecutorSchema } from './schema';
+import { projectRootOf } from '../../lib/executor-context';
 
 /**
  * Builds the project's layer zip and manifest under `dist/<projectRoot>`
@@ -59,15 +60,4 @@ export function applyOptions(
     keepDistInfo: options.keepDistInfo ?? config.keepDistInfo,
     pip,
   };
-}
-
-function projectRootOf(context: ExecutorContext): string {
-  const name = context.projectName;
-  const project = name
-    ? context.projectsConfigurations.projects[name]
-    : undefined;
-  if (!project) {
-    throw new Error(`project ${name} not found in the workspace`);
-  }
-  return project.root;
 }

@@ -12,6 +12,7 @@ import { DEPLOY_RESULT_FILE } from '../../lib/deploy/report';
 import { layerOutputDir } from '../../lib/manifest';
 import { writeJsonFile } from '../../lib/publish/json-file';
 import type { DeployExecutorSchema } from './schema';
+import { projectRootOf } from '../../lib/executor-context';
 
 /**
  * Deploys the project's stack and writes
@@ -45,15 +46,4 @@ export default async function deployExecutor(
     logger.error(`deploy failed for ${projectRoot}: ${describeFailure(error)}`);
     return { success: false };
   }
-}
-
-function projectRootOf(context: ExecutorContext): string {
-  const name = context.projectName;
-  const project = name
-    ? context.projectsConfigurations.projects[name]
-    : undefined;
-  if (!project) {
-    throw new Error(`project ${name} not found in the workspace`);
-  }
-  return project.root;
 }

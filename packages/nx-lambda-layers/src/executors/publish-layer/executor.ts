@@ -15,6 +15,7 @@ import {
   mergePublishSettings,
 } from '../../lib/publish/settings';
 import type { PublishLayerExecutorSchema } from './schema';
+import { projectRootOf } from '../../lib/executor-context';
 
 /**
  * Publishes the built layer zip of the project in each configured region
@@ -55,15 +56,4 @@ export default async function publishLayerExecutor(
     );
     return { success: false };
   }
-}
-
-function projectRootOf(context: ExecutorContext): string {
-  const name = context.projectName;
-  const project = name
-    ? context.projectsConfigurations.projects[name]
-    : undefined;
-  if (!project) {
-    throw new Error(`project ${name} not found in the workspace`);
-  }
-  return project.root;
 }
