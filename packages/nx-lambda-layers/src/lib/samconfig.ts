@@ -116,6 +116,20 @@ export function readSamConfig(
   return readSamConfigFile(path, configEnv);
 }
 
+/**
+ * Returns the names of the config environments (top-level tables such as
+ * `default` or `prod`) that one configuration file defines.
+ */
+export function listSamConfigEnvironments(path: string): string[] {
+  const text = readFileSync(path, 'utf8');
+  const document = isYamlFile(path)
+    ? parseYaml(text, path)
+    : parseToml(text, path);
+  return Object.keys(document).filter(
+    (key) => typeof document[key] === 'object' && document[key] !== null,
+  );
+}
+
 /** Reads the deploy settings of `configEnv` from one configuration file. */
 export function readSamConfigFile(
   path: string,

@@ -27,6 +27,8 @@ describe('scalarRangeToSource', () => {
     ['plain', 'A: x layer:sosw:7 y\n'],
     ['single-quoted', "A: 'it''s layer:sosw:7'\n"],
     ['double-quoted', 'A: "\\"q\\" layer:sosw:7"\n'],
+    ['double-quoted without escapes', 'A: "x layer:sosw:7 y"\n'],
+    ['JSON string without escapes', '{"A": "arn layer:sosw:7"}\n'],
     ['JSON escapes', '{"A": "a\\/b\\u0020layer:sosw:7"}\n'],
     ['literal block', 'A: |\n  one\n  layer:sosw:7\n'],
     ['folded block', 'A: >\n  one\n  layer:sosw:7\n'],

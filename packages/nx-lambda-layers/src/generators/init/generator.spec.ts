@@ -8,9 +8,6 @@ import {
   type Tree,
 } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { initGenerator, PLUGIN_NAME, readPluginVersion } from './generator';
 
 /**
@@ -33,26 +30,13 @@ function graphOf(tree: Tree): () => Promise<ProjectGraph> {
 
 describe('init generator', () => {
   let tree: Tree;
-  let diskRoot: string;
 
   beforeEach(() => {
     tree = createTreeWithEmptyWorkspace();
-    // addPlugin runs the plugin on the files under tree.root on disk.
-    diskRoot = mkdtempSync(join(tmpdir(), 'init-generator-'));
-    tree.root = diskRoot;
   });
-
-  afterEach(() => {
-    rmSync(diskRoot, { recursive: true, force: true });
-  });
-
-  function writeOnDisk(file: string, text: string): void {
-    mkdirSync(join(diskRoot, file, '..'), { recursive: true });
-    writeFileSync(join(diskRoot, file), text);
-  }
 
   it('registers the plugin with default target names', async () => {
-    await initGenerator(tree, {}, graphOf(tree));
+    await initGenerator(tree, { skipFormat: true }, graphOf(tree));
 
     expect(readNxJson(tree)?.plugins).toEqual([
       {
@@ -60,14 +44,16 @@ describe('init generator', () => {
         options: {
           buildTargetName: 'build',
           publishTargetName: 'publish',
+          syncVersionsTargetName: 'sync-versions',
           deployTargetName: 'deploy',
+          hotswapTargetName: 'hotswap',
         },
       },
     ]);
   });
 
   it('adds the plugin to devDependencies', async () => {
-    await initGenerator(tree, {}, graphOf(tree));
+    await initGenerator(tree, { skipFormat: true }, graphOf(tree));
 
     const packageJson = readJson(tree, 'package.json');
     expect(packageJson.devDependencies[PLUGIN_NAME]).toBe(readPluginVersion());
@@ -79,7 +65,7 @@ describe('init generator', () => {
     packageJson.dependencies = { [PLUGIN_NAME]: spec };
     tree.write('package.json', JSON.stringify(packageJson));
 
-    await initGenerator(tree, {}, graphOf(tree));
+    await initGenerator(tree, { skipFormat: true }, graphOf(tree));
 
     const updated = readJson(tree, 'package.json');
     expect(updated.dependencies[PLUGIN_NAME]).toBe(spec);
@@ -89,7 +75,11 @@ describe('init generator', () => {
   it('leaves package.json with skipPackageJson', async () => {
     const before = tree.read('package.json', 'utf-8');
 
-    await initGenerator(tree, { skipPackageJson: true }, graphOf(tree));
+    await initGenerator(
+      tree,
+      { skipFormat: true, skipPackageJson: true },
+      graphOf(tree),
+    );
 
     expect(tree.read('package.json', 'utf-8')).toBe(before);
   });
@@ -99,7 +89,6 @@ describe('init generator', () => {
       layerName: 'old',
       ssmParameter: '/lambda-layers/old/arn',
     });
-    writeOnDisk('apps/old-layer/layer.json', layerJson);
     tree.write('apps/old-layer/layer.json', layerJson);
     addProjectConfiguration(tree, 'old-layer', {
       root: 'apps/old-layer',
@@ -109,7 +98,7 @@ describe('init generator', () => {
       },
     });
 
-    await initGenerator(tree, {}, graphOf(tree));
+    await initGenerator(tree, { skipFormat: true }, graphOf(tree));
 
     const [entry] = readNxJson(tree)?.plugins ?? [];
     expect(entry).toEqual({
@@ -117,18 +106,20 @@ describe('init generator', () => {
       options: {
         buildTargetName: 'build-layer',
         publishTargetName: 'publish-layer',
+        syncVersionsTargetName: 'sync-versions',
         deployTargetName: 'deploy',
+        hotswapTargetName: 'hotswap',
       },
     });
   });
 
   it('changes nothing when run twice', async () => {
-    await initGenerator(tree, {}, graphOf(tree));
+    await initGenerator(tree, { skipFormat: true }, graphOf(tree));
     const nxJson = tree.read('nx.json', 'utf-8');
     const packageJson = tree.read('package.json', 'utf-8');
     const readGraph = jest.fn(graphOf(tree));
 
-    await initGenerator(tree, {}, readGraph);
+    await initGenerator(tree, { skipFormat: true }, readGraph);
 
     expect(tree.read('nx.json', 'utf-8')).toBe(nxJson);
     expect(tree.read('package.json', 'utf-8')).toBe(packageJson);
@@ -139,7 +130,7 @@ describe('init generator', () => {
     const nxJson = readNxJson(tree)!;
     updateNxJson(tree, { ...nxJson, plugins: [PLUGIN_NAME] });
 
-    await initGenerator(tree, {}, graphOf(tree));
+    await initGenerator(tree, { skipFormat: true }, graphOf(tree));
 
     expect(readNxJson(tree)?.plugins).toEqual([PLUGIN_NAME]);
   });

@@ -11,7 +11,7 @@ import {
 } from '@nx/devkit';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildTargets } from '../../graph/create-nodes';
+import { buildTargets } from '../../graph/targets';
 import {
   normalizeOptions,
   type LambdaLayersPluginOptions,
@@ -29,15 +29,19 @@ export const PLUGIN_NAME = 'nx-lambda-layers';
  * combination that clashes with no existing target of the same project
  * is written to nx.json.
  */
-export const TARGET_NAME_CHOICES: Required<
-  Pick<
-    Record<keyof LambdaLayersPluginOptions, string[]>,
-    'buildTargetName' | 'publishTargetName' | 'deployTargetName'
-  >
+export const TARGET_NAME_CHOICES: Record<
+  | 'buildTargetName'
+  | 'publishTargetName'
+  | 'syncVersionsTargetName'
+  | 'deployTargetName'
+  | 'hotswapTargetName',
+  string[]
 > = {
   buildTargetName: ['build', 'build-layer', 'layer-build'],
   publishTargetName: ['publish', 'publish-layer', 'layer-publish'],
+  syncVersionsTargetName: ['sync-versions', 'sync-layer-versions'],
   deployTargetName: ['deploy', 'deploy-stack', 'stack-deploy'],
+  hotswapTargetName: ['hotswap', 'hotswap-layers'],
 };
 
 /** Source of the project graph; tests of a virtual tree pass their own. */
@@ -93,9 +97,10 @@ async function registerPlugin(
  * Returns the first combination of `TARGET_NAME_CHOICES` whose inferred
  * targets clash with no target that a project of the same root already has.
  *
- * NOTE: this does what `addPlugin` from `@nx/devkit/internal` does, without
- * its call of nx 23.2.1's `multiGlobWithWorkspaceContext` with an empty
- * pattern list, which never settles when the daemon is off.
+ * NOTE: this does what `addPlugin` from `@nx/devkit/internal` does, but on
+ * the files of the tree. `addPlugin` reads the disk, and in nx 23.2.1 its
+ * call of `multiGlobWithWorkspaceContext` with an empty pattern list did
+ * not return on a folder without `nx.json` (seen with the daemon off).
  */
 export function chooseTargetNames(
   projects: InferredProjectAt[],

@@ -12,7 +12,7 @@ import {
   parseLayerConfig,
   type LayerConfig,
 } from '../../lib/layer-config';
-import type { InferredProject } from '../../graph/create-nodes';
+import type { InferredProject } from '../../graph/targets';
 import { DEFAULT_TEMPLATE_FILE_NAMES } from '../../graph/options';
 import { isCloudFormationTemplate, parseTemplate } from '../../lib/template';
 
@@ -155,7 +155,11 @@ export function findInferredProjects(tree: Tree): InferredProjectAt[] {
       names.has(name),
     )!;
     if (isStackTemplate(tree, joinPathFragments(root, templateFile))) {
-      projects.push({ root, project: { kind: 'stack', templateFile } });
+      // usesLayers is assumed, so names of targets that need it are kept free.
+      projects.push({
+        root,
+        project: { kind: 'stack', templateFile, usesLayers: true },
+      });
     }
   }
   return projects;

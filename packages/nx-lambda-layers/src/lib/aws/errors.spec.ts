@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { createAwsClients } from './clients';
 import { describeFailure } from './errors';
@@ -53,6 +56,36 @@ describe('describeFailure', () => {
     expect(message).toContain('could not reach AWS');
     expect(message).toContain('getaddrinfo ENOTFOUND host');
     expect(message).toContain('network');
+  });
+
+  it('missing credentials name the settings', async () => {
+    const configDir = mkdtempSync(join(tmpdir(), 'errors-spec-'));
+    writeFileSync(join(configDir, 'config'), '');
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: `http://127.0.0.1:${await closedPort()}`,
+      AWS_CONFIG_FILE: join(configDir, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(configDir, 'config'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    try {
+      const clients = await createAwsClients({
+        region: 'us-east-1',
+        profile: 'absent',
+      });
+
+      const error = await clients.ssm
+        .send(new GetParameterCommand({ Name: '/no-credentials' }))
+        .catch((caught: unknown) => caught);
+      const message = describeFailure(error);
+
+      expect(message).toContain('AWS credentials not found');
+      expect(message).toContain('`profile` option or AWS_PROFILE');
+      expect(message).toContain('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
+    } finally {
+      rmSync(configDir, { recursive: true, force: true });
+    }
   });
 
   it('plain error keeps its message', () => {

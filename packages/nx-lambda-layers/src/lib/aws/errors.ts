@@ -15,9 +15,10 @@ export function isAwsServiceError(error: unknown): error is AwsServiceError {
 }
 
 /**
- * Formats an error for the log of a failed executor run: the AWS error name,
- * message and request id for a service error, the endpoint and what to check
- * for a connection that failed or timed out, the message for any other.
+ * Formats an error for the log of a failed executor run. A service error
+ * gets its AWS name, message and request id. A connection that failed or
+ * timed out gets the endpoint and what to check, and missing credentials get
+ * the settings that supply them. Any other error gets its message.
  * Programming errors (TypeError, ReferenceError, RangeError) are rethrown so
  * their stack trace stays visible.
  */
@@ -34,6 +35,13 @@ export function describeFailure(
   }
   if (isNetworkError(error)) {
     return describeNetworkError(error, env.AWS_ENDPOINT_URL);
+  }
+  if (error instanceof Error && error.name === 'CredentialsProviderError') {
+    return (
+      `AWS credentials not found (${error.message}). Set the \`profile\` ` +
+      'option or AWS_PROFILE to a profile with credentials, or set ' +
+      'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment'
+    );
   }
   if (isAwsServiceError(error)) {
     const { requestId, httpStatusCode } = error.$metadata;

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import {
   findSamConfigFile,
+  listSamConfigEnvironments,
   readSamConfigFile,
   SAM_CONFIG_FILE,
 } from '../samconfig';
@@ -56,6 +57,9 @@ export function loadDeployInput(
 
   const templateDir = dirname(absolutePath);
   const configPath = findConfigFile(workspaceRoot, templateDir, options);
+  if (configPath && options.configEnv) {
+    checkConfigEnv(configPath, options.configEnv, workspaceRoot);
+  }
   const samConfig = configPath
     ? readSamConfigFile(configPath, options.configEnv ?? 'default')
     : undefined;
@@ -75,6 +79,26 @@ export function loadDeployInput(
     workspaceRoot,
     layers: findWorkspaceLayers(workspaceRoot, projects),
   };
+}
+
+/**
+ * Throws when the file lacks the requested config environment. Without
+ * this, a misspelled `configEnv` would deploy with the inferred default
+ * settings (stack name, region) instead of failing.
+ */
+function checkConfigEnv(
+  configPath: string,
+  configEnv: string,
+  workspaceRoot: string,
+): void {
+  const environments = listSamConfigEnvironments(configPath);
+  if (!environments.includes(configEnv)) {
+    throw new Error(
+      `${relative(workspaceRoot, configPath)} has no environment ` +
+        `${JSON.stringify(configEnv)} (it has ${environments.join(', ')}); ` +
+        'fix the `configEnv` option',
+    );
+  }
 }
 
 /** Returns the absolute path of the SAM CLI configuration file, if any. */

@@ -335,6 +335,46 @@ describe('packageLocalCode with definitions and nested templates', () => {
     );
   });
 
+  it('folder with no code fails before upload', async () => {
+    writeFiles({ 'only-tests/tests/test_app.py': 'def test(): pass\n' });
+    const template = parseTemplate(
+      'Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n' +
+        '    Properties:\n      Code: only-tests\n',
+      'template.yaml',
+    );
+    const code = findLocalCode(template, projectDir, projectDir);
+    const client = s3();
+    const sent = recordCommands(client);
+
+    await expect(
+      packageLocalCode(template, code, location, client, nested()),
+    ).rejects.toThrow(
+      'Fn.Code "only-tests" contains no files to zip (__pycache__, tests ' +
+        'and .pyc files are left out); point it at the folder of the ' +
+        'function code',
+    );
+    expect(sent).not.toContain('PutObjectCommand');
+  });
+
+  it('missing bucket names bucket and fix', async () => {
+    const template = parseTemplate(TEMPLATE, 'template.yaml');
+    const code = findLocalCode(template, projectDir, projectDir);
+
+    await expect(
+      packageLocalCode(
+        template,
+        code,
+        { bucket: 'packaging-spec-absent', prefix: '' },
+        s3(),
+        nested(),
+      ),
+    ).rejects.toThrow(
+      'S3 bucket packaging-spec-absent not found; create it, fix the ' +
+        '`s3Bucket` option or `s3_bucket` in samconfig.toml, or set ' +
+        '`resolveS3` to use a managed bucket',
+    );
+  });
+
   it('remote locations are left alone', () => {
     const template = parseTemplate(
       'Resources:\n  Child:\n    Type: AWS::CloudFormation::Stack\n' +

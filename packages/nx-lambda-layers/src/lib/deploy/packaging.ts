@@ -223,6 +223,16 @@ async function zipCode(
   const result = await zipDirectory(entry.absolutePath, zipFile, {
     exclude: isExcludedFromCode,
   });
+  // Lambda rejects an empty zip ("Uploaded file must be a non-empty zip"),
+  // but only while the change set runs, and a failed create leaves the
+  // stack in ROLLBACK_COMPLETE.
+  if (result.fileCount === 0) {
+    throw new Error(
+      `${entry.logicalId}.${entry.property} ${JSON.stringify(entry.path)} ` +
+        'contains no files to zip (__pycache__, tests and .pyc files are ' +
+        'left out); point it at the folder of the function code',
+    );
+  }
   logger.info(
     `zipped ${entry.path}: ${result.fileCount} file(s), ` +
       `${result.zipBytes} bytes, sha256 ${result.sha256}`,
@@ -243,7 +253,20 @@ async function uploadUnlessPresent(
     return;
   }
   logger.info(`uploading ${what} to s3://${bucket}/${key}`);
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  try {
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }),
+    );
+  } catch (error) {
+    if (isAwsServiceError(error) && error.name === 'NoSuchBucket') {
+      throw new Error(
+        `S3 bucket ${bucket} not found; create it, fix the \`s3Bucket\` ` +
+          'option or `s3_bucket` in samconfig.toml, or set `resolveS3` to ' +
+          'use a managed bucket',
+      );
+    }
+    throw error;
+  }
 }
 
 /** True when HeadObject finds the key; false on 404, other errors rethrown. */

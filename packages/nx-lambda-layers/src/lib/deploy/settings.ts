@@ -4,6 +4,13 @@ import { type LayerVersionSync, layerVersionSyncOf } from './layer-versions';
 /** Capabilities sent when neither the options nor samconfig.toml name any. */
 export const DEFAULT_CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'];
 
+/**
+ * Stack names CloudFormation accepts: letters, digits and hyphens, starting
+ * with a letter, at most 128 characters (source: `StackName` of CreateStack
+ * in the CloudFormation API reference). The local emulator accepts any name.
+ */
+const STACK_NAME = /^[a-zA-Z][-a-zA-Z0-9]{0,127}$/;
+
 /** Deploy options as the executor receives them; all optional. */
 export interface DeployOptions {
   stackName?: string;
@@ -67,6 +74,13 @@ export function mergeDeploySettings(
     throw new Error(
       'stack name is not set; set the `stackName` option or `stack_name` ' +
         `in ${source}`,
+    );
+  }
+  if (!STACK_NAME.test(stackName)) {
+    throw new Error(
+      `invalid stack name ${JSON.stringify(stackName)}; CloudFormation ` +
+        'accepts letters, digits and hyphens, starting with a letter, up ' +
+        `to 128 characters (set in \`stackName\` or ${source})`,
     );
   }
   const capabilities = [

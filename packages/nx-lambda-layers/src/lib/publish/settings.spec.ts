@@ -88,6 +88,15 @@ describe('ssmParameterName', () => {
     );
   });
 
+  it.each([['bad name'], ['lambda-layers/sosw/arn'], ['/a/b#c']])(
+    'invalid name %j is rejected',
+    (name) => {
+      expect(() => ssmParameterName(config, { ssmParameter: name })).toThrow(
+        `invalid SSM parameter name ${JSON.stringify(name)}; `,
+      );
+    },
+  );
+
   it('unknown environment lists known ones', () => {
     expect(() => ssmParameterName(config, { environment: 'dev' })).toThrow(
       'environments in layer.json publish.ssmParameters: prod',

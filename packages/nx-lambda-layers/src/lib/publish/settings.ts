@@ -95,6 +95,33 @@ export function ssmParameterName(
   config: LayerConfig,
   options: Pick<PublishOptions, 'ssmParameter' | 'environment'>,
 ): string {
+  return checkSsmParameterName(pickSsmParameterName(config, options));
+}
+
+/**
+ * Characters SSM allows in a parameter name. A name with a `/` must start
+ * with one (source: the `Name` field of PutParameter in the SSM API
+ * reference). The local emulator accepts any name, so
+ * the check runs here, before any AWS call.
+ */
+const SSM_PARAMETER_NAME = /^(\/[a-zA-Z0-9_.\-/]+|[a-zA-Z0-9_.\-]+)$/;
+
+function checkSsmParameterName(name: string): string {
+  if (!SSM_PARAMETER_NAME.test(name)) {
+    throw new PublishSettingsError(
+      `invalid SSM parameter name ${JSON.stringify(name)}; use letters, ` +
+        'digits and . - _ /, starting with / when it has one, such as ' +
+        '"/lambda-layers/sosw/arn" (set in layer.json or the ' +
+        '`ssmParameter` option)',
+    );
+  }
+  return name;
+}
+
+function pickSsmParameterName(
+  config: LayerConfig,
+  options: Pick<PublishOptions, 'ssmParameter' | 'environment'>,
+): string {
   if (options.ssmParameter) return options.ssmParameter;
   if (!options.environment) return config.ssmParameter;
 

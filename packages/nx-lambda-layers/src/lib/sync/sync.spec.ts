@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -213,6 +214,72 @@ describe('syncFiles: write', () => {
   });
 });
 
+describe('syncFiles: concurrency', () => {
+  /** Writes templates whose sizes differ, so their writes end out of order. */
+  function writeManyTemplates(count: number): string[] {
+    const paths: string[] = [];
+    for (let index = 0; index < count; index++) {
+      const path = `apps/stack-${String(index).padStart(2, '0')}/template.yaml`;
+      write(path, `${'#\n'.repeat((count - index) * 200)}${TEMPLATE}`);
+      paths.push(path);
+    }
+    return paths;
+  }
+
+  it.each([1, 4, 100])(
+    'keeps file order, concurrency %i',
+    async (concurrency) => {
+      const paths = writeManyTemplates(12);
+      const search = await findTemplateFiles(workspaceRoot, ['apps']);
+
+      const results = await syncFiles(
+        search.files,
+        {
+          workspaceRoot,
+          layers: [SOSW],
+          versions: new Map([['sosw', 12]]),
+          mode: 'write',
+        },
+        concurrency,
+      );
+
+      expect(results.map((result) => result.path)).toEqual(paths);
+      expect(results.every((result) => result.status === 'changed')).toBe(true);
+      for (const path of paths) {
+        expect(read(path).endsWith(SYNCED)).toBe(true);
+      }
+    },
+  );
+
+  it('one failure leaves the others', async () => {
+    const paths = writeManyTemplates(6);
+    chmodSync(join(workspaceRoot, paths[2]), 0o444);
+
+    const results = await sync();
+
+    expect(results.map((result) => result.status)).toEqual([
+      'changed',
+      'changed',
+      'error',
+      'changed',
+      'changed',
+      'changed',
+    ]);
+    expect(read(paths[2]).endsWith(TEMPLATE)).toBe(true);
+  });
+
+  it('leaves no temporary files', async () => {
+    writeManyTemplates(8);
+
+    await sync();
+
+    const leftovers = readdirSync(workspaceRoot, { recursive: true }).filter(
+      (name) => String(name).includes('.tmp-'),
+    );
+    expect(leftovers).toEqual([]);
+  });
+});
+
 describe('syncFiles: check, dry run and render', () => {
   it('check lists stale references', async () => {
     write('apps/orders/template.yaml', TEMPLATE);
@@ -406,6 +473,22 @@ describe('syncFiles: bad input', () => {
     } finally {
       rmSync(outside, { recursive: true, force: true });
     }
+  });
+
+  it('skips a FIFO with a template name', async () => {
+    write('apps/b/template.yaml', TEMPLATE);
+    const fifo = join(workspaceRoot, 'apps/a/template.yaml');
+    mkdirSync(dirname(fifo), { recursive: true });
+    const mkfifo = spawnSync('mkfifo', [fifo]);
+    expect(mkfifo.status).toBe(0);
+
+    // Only the search is run: reading a listed FIFO would block this
+    // process until a writer opens it.
+    const search = await findTemplateFiles(workspaceRoot, ['apps']);
+
+    expect(search.files.map((file) => file.path)).toEqual([
+      'apps/b/template.yaml',
+    ]);
   });
 
   it('syncs a symlink target inside the workspace once', async () => {
