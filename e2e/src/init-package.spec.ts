@@ -47,12 +47,13 @@ function expectSuccess(run: NxRun): void {
  */
 describe('init from the packed plugin', () => {
   let source: string;
+  let packDir: string;
   let workspace: string;
 
   beforeAll(() => {
     source = copyWorkspaceToGitRepo();
     expectSuccess(runNx(source, ['build', 'nx-lambda-layers'], {}));
-    const packDir = mkdtempSync(join(tmpdir(), 'nxll-pack-'));
+    packDir = mkdtempSync(join(tmpdir(), 'nxll-pack-'));
     execFileSync('npm', ['pack', '--pack-destination', packDir], {
       cwd: join(source, 'dist/packages/nx-lambda-layers'),
       stdio: 'pipe',
@@ -82,7 +83,7 @@ describe('init from the packed plugin', () => {
   });
 
   afterAll(() => {
-    for (const root of [source, workspace]) {
+    for (const root of [source, packDir, workspace]) {
       if (root) removeWorkspace(root);
     }
   });

@@ -8,6 +8,7 @@ import {
   checkPipVersion,
   createPipClient,
   describePipFailure,
+  notFoundRequirements,
   pipInstallArgs,
   runPipInstall,
 } from './pip';
@@ -97,6 +98,18 @@ describe('pipInstallArgs', () => {
       '--extra-index-url',
       'file:///opt/simple',
     ]);
+  });
+});
+
+describe('notFoundRequirements', () => {
+  it('reads names out of coloured output', () => {
+    const output =
+      '\x1b[31mERROR: Could not find a version that satisfies the ' +
+      'requirement aws_lambda_powertools\x1b[0m\x1b[31m (from versions: none)\n' +
+      '\x1b[31mERROR: No matching distribution found for ' +
+      'aws_lambda_powertools\x1b[0m\n';
+
+    expect(notFoundRequirements(output)).toEqual(['aws_lambda_powertools']);
   });
 });
 

@@ -321,11 +321,15 @@ export function describePipFailure(
   );
 }
 
+const ANSI_COLOR_CODE = /\x1b\[[0-9;]*m/g;
+
 /** Returns the requirements pip found no distribution for, from its output. */
 export function notFoundRequirements(output: string): string[] {
   const names = new Set<string>();
+  // pip colours its errors on a terminal; the codes would end up in the names.
+  const plain = output.replace(ANSI_COLOR_CODE, '');
   for (const pattern of NOT_FOUND_PATTERNS) {
-    for (const match of output.matchAll(pattern)) {
+    for (const match of plain.matchAll(pattern)) {
       names.add(match[1]);
     }
   }

@@ -113,6 +113,46 @@ describe('init generator', () => {
     });
   });
 
+  it('avoids a deploy target a stack has', async () => {
+    tree.write(
+      'apps/orders/template.yaml',
+      'Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n',
+    );
+    addProjectConfiguration(tree, 'orders', {
+      root: 'apps/orders',
+      targets: { deploy: { command: 'sam deploy' } },
+    });
+
+    await initGenerator(tree, { skipFormat: true }, graphOf(tree));
+
+    const [entry] = readNxJson(tree)?.plugins ?? [];
+    expect(entry).toEqual(
+      expect.objectContaining({
+        options: expect.objectContaining({
+          buildTargetName: 'build',
+          deployTargetName: 'deploy-stack',
+        }),
+      }),
+    );
+  });
+
+  it('ignores YAML files that are no templates', async () => {
+    tree.write('apps/web/template.yaml', 'title: docs\n');
+    addProjectConfiguration(tree, 'web', {
+      root: 'apps/web',
+      targets: { deploy: { command: 'rsync' } },
+    });
+
+    await initGenerator(tree, { skipFormat: true }, graphOf(tree));
+
+    const [entry] = readNxJson(tree)?.plugins ?? [];
+    expect(entry).toEqual(
+      expect.objectContaining({
+        options: expect.objectContaining({ deployTargetName: 'deploy' }),
+      }),
+    );
+  });
+
   it('changes nothing when run twice', async () => {
     await initGenerator(tree, { skipFormat: true }, graphOf(tree));
     const nxJson = tree.read('nx.json', 'utf-8');

@@ -171,7 +171,7 @@ function addProjectJson(tree: Tree, options: NormalizedLayerSchema): void {
   });
 }
 
-/** The layer.json contents: every field written out, so users see them. */
+/** Builds the layer.json contents, with every field written out for users to see. */
 function layerJsonOf(options: NormalizedLayerSchema): Record<string, unknown> {
   const { config } = options;
   return {

@@ -72,7 +72,8 @@ export async function resolveLayerVersion(
     throw new Error(
       `layer ${layer.layerName} has no published version in region ` +
         `${clients.region} and SSM parameter ${layer.ssmParameter} is not ` +
-        'set; publish the layer first or pass --layer-version',
+        'set; publish the layer first (the publish target of its project), ' +
+        'or give sync-versions a version with --layer-version',
     );
   }
   return { version: newest, source: 'list-layer-versions' };
