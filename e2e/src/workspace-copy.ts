@@ -44,6 +44,8 @@ export function removeWorkspace(root: string): void {
   rmSync(root, { recursive: true, force: true });
 }
 
+const ANSI_COLOR_CODE = /\x1b\[[0-9;]*m/g;
+
 export interface NxRun {
   status: number | null;
   output: string;
@@ -78,7 +80,12 @@ export function runNx(
       timeout: 300_000,
     },
   );
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+  // Nx colours its output when CI is set, even without a terminal.
+  const output = `${result.stdout}${result.stderr}`.replace(
+    ANSI_COLOR_CODE,
+    '',
+  );
+  return { status: result.status, output };
 }
 
 /**

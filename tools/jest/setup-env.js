@@ -12,3 +12,8 @@ for (const name of Object.keys(process.env)) {
   }
 }
 process.env.PIP_CONFIG_FILE = devNull;
+
+// Nx colours its output when CI is set, even without a terminal; the
+// end-to-end tests read that output as plain text.
+process.env.NO_COLOR = '1';
+process.env.FORCE_COLOR = '0';
