@@ -246,6 +246,38 @@ describe('describePipFailure', () => {
     );
   });
 
+  it('reports ERROR lines of coloured output', () => {
+    // Nx sets FORCE_COLOR for its tasks, so pip colours its errors.
+    const output = [
+      '\x1b[31mERROR: Hashes are required in --require-hashes mode.',
+      '    other==3.0.0 --hash=sha256:54f0\x1b[0m\x1b[31m',
+      '\x1b[0m',
+    ].join('\n');
+    const message = describePipFailure(
+      { exitCode: 1, signal: null, output },
+      [],
+      'layer.json',
+    );
+
+    expect(message).toBe(
+      'pip install failed with exit code 1: ERROR: Hashes are required in --require-hashes mode.',
+    );
+  });
+
+  it('names a find-links folder that does not exist', () => {
+    const output = [
+      "WARNING: Location '/ws/wheelz' is ignored: it is either a non-existing path or lacks a specific scheme.",
+      'ERROR: No matching distribution found for other==3.0.0',
+    ].join('\n');
+    const message = describePipFailure(
+      { exitCode: 1, signal: null, output },
+      ['--no-index', '--find-links', '/ws/wheelz'],
+      'layer.json',
+    );
+
+    expect(message).toContain('links /ws/wheelz (not found)');
+  });
+
   it('reports a stop by signal', () => {
     const message = describePipFailure(
       { exitCode: null, signal: 'SIGTERM', output: 'Collecting sosw' },

@@ -300,11 +300,12 @@ export function describePipFailure(
     result.output.includes(text),
   );
   if (missing.length === 0 && !networkFailed) {
-    const errors = result.output
+    // pip colours its errors when Nx sets FORCE_COLOR for the task.
+    const plain = result.output.replace(ANSI_COLOR_CODE, '');
+    const errors = plain
       .split('\n')
       .filter((line) => line.startsWith('ERROR:'));
-    const detail =
-      errors.length > 0 ? errors.join(' ') : lastLine(result.output);
+    const detail = errors.length > 0 ? errors.join(' ') : lastLine(plain);
     return `pip install ${status}: ${detail}`;
   }
   const problem =
@@ -357,9 +358,20 @@ function pipSources(output: string, args: string[]): string {
     (_, index) => args[index - 1] === '--find-links',
   );
   if (links || argLinks.length > 0) {
-    sources.push(`links ${links ?? argLinks.join(', ')}`);
+    const ignored = ignoredLocations(output);
+    const described = (links?.split(', ') ?? argLinks).map((link) =>
+      ignored.has(link) ? `${link} (not found)` : link,
+    );
+    sources.push(`links ${described.join(', ')}`);
   }
   return sources.join(' and ');
+}
+
+/** Returns the `--find-links` locations pip ignored because they do not exist. */
+function ignoredLocations(output: string): Set<string> {
+  const pattern = /Location '([^']+)' is ignored: it is either a non-existing/g;
+  const plain = output.replace(ANSI_COLOR_CODE, '');
+  return new Set([...plain.matchAll(pattern)].map((match) => match[1]));
 }
 
 function lastLine(output: string): string {

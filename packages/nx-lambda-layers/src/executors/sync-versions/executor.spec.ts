@@ -6,7 +6,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { ExecutorContext } from '@nx/devkit';
 import {
@@ -226,6 +226,39 @@ describe('sync-versions executor', () => {
     expect(logs).toContain(
       'error: sync-versions failed for sosw-layer: options check and render ' +
         'exclude each other; pass one of them',
+    );
+  });
+
+  it('rejects paths outside the workspace', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'sync-outside-'));
+    writeFileSync(join(outside, 'template.yaml'), TEMPLATE);
+    const relativePath = relative(workspaceRoot, outside);
+
+    try {
+      const result = await run({ layerVersion: 7, paths: [relativePath] });
+
+      expect(result).toEqual({ success: false });
+      expect(readFileSync(join(outside, 'template.yaml'), 'utf8')).toBe(
+        TEMPLATE,
+      );
+      expect(logs).toContain(
+        `error: sync-versions failed for sosw-layer: path ${relativePath} ` +
+          'is outside the workspace; pass folders inside it, relative to ' +
+          'the workspace root',
+      );
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects paths that do not exist', async () => {
+    const result = await run({ layerVersion: 7, paths: ['apps/ordres'] });
+
+    expect(result).toEqual({ success: false });
+    expect(logs).toContain(
+      'error: sync-versions failed for sosw-layer: path apps/ordres not ' +
+        'found in the workspace; pass existing folders, relative to the ' +
+        'workspace root',
     );
   });
 

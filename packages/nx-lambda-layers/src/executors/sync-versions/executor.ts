@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
 import {
   type AwsClientsFactory,
@@ -73,7 +75,7 @@ function foldersToSearch(
   context: ExecutorContext,
   projectName: string,
 ): string[] {
-  if (options.paths?.length) return options.paths;
+  if (options.paths?.length) return checkPaths(context.root, options.paths);
   if (options.scope === 'workspace') return ['.'];
 
   const dependencies = context.projectGraph?.dependencies ?? {};
@@ -82,6 +84,30 @@ function foldersToSearch(
     .map(([source]) => source)
     .filter((source) => source !== projectName);
   return dependents.map((name) => rootOf(context, name)).sort();
+}
+
+/**
+ * Returns `paths` relative to the workspace root. Throws for a path that
+ * does not exist or leads outside the workspace, because a rewrite must
+ * never leave it and a mistyped folder would otherwise sync nothing.
+ */
+function checkPaths(workspaceRoot: string, paths: string[]): string[] {
+  return paths.map((path) => {
+    const relativePath = relative(workspaceRoot, resolve(workspaceRoot, path));
+    if (relativePath.split(sep)[0] === '..' || isAbsolute(relativePath)) {
+      throw new Error(
+        `path ${path} is outside the workspace; pass folders inside it, ` +
+          'relative to the workspace root',
+      );
+    }
+    if (!existsSync(join(workspaceRoot, relativePath))) {
+      throw new Error(
+        `path ${path} not found in the workspace; pass existing folders, ` +
+          'relative to the workspace root',
+      );
+    }
+    return relativePath === '' ? '.' : relativePath;
+  });
 }
 
 function rootOf(context: ExecutorContext, name: string): string {

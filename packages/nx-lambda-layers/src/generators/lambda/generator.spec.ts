@@ -186,6 +186,16 @@ describe('lambda generator', () => {
     ).rejects.toThrow('architecture arm64 is not supported');
   });
 
+  it('rejects a directory outside the workspace', async () => {
+    await expect(generate({ directory: '../outside' })).rejects.toThrow(
+      'invalid directory "../outside"; pass a folder inside the ' +
+        'workspace, relative to its root, such as apps/my-func',
+    );
+    await expect(generate({ directory: '/abs' })).rejects.toThrow(
+      'invalid directory "/abs"',
+    );
+  });
+
   it('rejects memory out of range', async () => {
     await expect(generate({ memory: 64 })).rejects.toThrow(
       'invalid memory 64; give a whole number of MB from 128 to 10240',
@@ -263,6 +273,35 @@ describe('generated pytest tests', () => {
     const layerDir = join(workspace, 'layer-content');
     mkdirSync(join(layerDir, 'python'), { recursive: true });
     writeFileSync(join(layerDir, 'python/layer_module.py'), 'VALUE = 42\n');
+    await zipDirectory(
+      layerDir,
+      join(workspace, 'dist/apps/sosw-layer/layer.zip'),
+    );
+    writeFileSync(
+      join(workspace, 'apps/my-func/tests/test_layer.py'),
+      'from layer_module import VALUE\n\n\ndef test_layer():\n    assert VALUE == 42\n',
+    );
+
+    const result = runPytest();
+
+    expect(result.stdout).toContain('2 passed');
+    expect(result.status).toBe(0);
+  });
+
+  it('pass with a site-packages layout', async () => {
+    await writeWorkspace();
+    const layerDir = join(workspace, 'layer-content');
+    const python = spawnSync(
+      'python3',
+      ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'],
+      { encoding: 'utf8' },
+    ).stdout.trim();
+    const sitePackages = join(
+      layerDir,
+      `python/lib/python${python}/site-packages`,
+    );
+    mkdirSync(sitePackages, { recursive: true });
+    writeFileSync(join(sitePackages, 'layer_module.py'), 'VALUE = 42\n');
     await zipDirectory(
       layerDir,
       join(workspace, 'dist/apps/sosw-layer/layer.zip'),

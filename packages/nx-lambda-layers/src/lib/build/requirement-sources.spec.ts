@@ -53,6 +53,10 @@ describe('unpinnedRequirements', () => {
       './libs/python/shared',
       'git+https://h/a.git@main#egg=a',
       `git+https://h/b.git@${'a'.repeat(40)}#egg=b`,
+      'greeting==1.0.0 --hash=sha256:c764a978',
+      'other==3.0.0 --hash=sha256:54f0 --hash=sha256:17f9',
+      'old==1.0; python_version < "3.8" --hash=sha256:17f9',
+      'loose>=1 --hash=sha256:17f9',
     ];
 
     expect(unpinnedRequirements(lines)).toEqual([
@@ -60,6 +64,7 @@ describe('unpinnedRequirements', () => {
       'pymongo',
       'bson==0.5.*',
       'git+https://h/a.git@main#egg=a',
+      'loose>=1 --hash=sha256:17f9',
     ]);
   });
 });

@@ -91,7 +91,9 @@ export function unpinnedRequirements(lines: string[]): string[] {
     if (!requirementName(line)) {
       return false;
     }
-    const specifier = line.split(';', 1)[0].replace(/^[^=<>!~]*/, '');
+    // Per-requirement options such as `--hash` follow the requirement.
+    const requirement = line.split(/\s--?[a-z]/, 1)[0];
+    const specifier = requirement.split(';', 1)[0].replace(/^[^=<>!~]*/, '');
     return !/^===?\s*[^\s,*]+\s*$/.test(specifier);
   });
 }
