@@ -416,6 +416,7 @@ describe('buildLayer target platform', () => {
         packages: ['native-ext==1.0.0'],
         runtime: 'python3.12',
         architecture: 'arm64',
+        architectures: ['arm64'],
       }),
     );
 
@@ -456,6 +457,17 @@ describe('buildLayer target platform', () => {
       'layout "site-packages" needs a runtime',
     ],
     [{ exclude: 'tests' as unknown as string[] }, 'invalid exclude "tests"'],
+    [
+      { runtime: 'python3.10', runtimes: ['python3.12', 'python3.13'] },
+      'runtime python3.10 is not one of the layer runtimes python3.12, ' +
+        'python3.13, so the layer would be published for runtimes it was ' +
+        'not built for; pass one of them or add python3.10 to runtimes in ' +
+        'layer.json',
+    ],
+    [
+      { runtime: 'python3.12', architecture: 'arm64' as const },
+      'architecture arm64 is not one of the layer architectures x86_64',
+    ],
   ])('rejects invalid settings %j', async (config, message) => {
     // The layer.json checks reject some values before buildLayer runs.
     const build = (async () =>

@@ -7,6 +7,12 @@
 /** Architectures Lambda accepts in `CompatibleArchitectures`. */
 const LAMBDA_ARCHITECTURES = ['x86_64', 'arm64'];
 
+/**
+ * Placeholder token: the version part of a layer ARN, which the template
+ * parser reads as a run of word characters. All digits would be a version.
+ */
+const PLACEHOLDER_PATTERN = /^(?!\d+$)\w+$/;
+
 const STRING_FIELDS = ['placeholder', 'exportName', 'requirements'];
 const STRING_LIST_FIELDS = [
   'runtimes',
@@ -34,6 +40,13 @@ export function findInvalidField(
     if (value !== undefined && !isStringList(value)) {
       return `${describe(field, value)}; set it to a list of strings`;
     }
+  }
+  const placeholder = file.placeholder as string | undefined;
+  if (placeholder !== undefined && !PLACEHOLDER_PATTERN.test(placeholder)) {
+    return (
+      `${describe('placeholder', placeholder)}; use letters, digits and ` +
+      'underscores, not only digits, such as "SOSW_LAYER_PLACEHOLDER"'
+    );
   }
   const architectures = file.architectures as string[] | undefined;
   if (architectures?.some((each) => !LAMBDA_ARCHITECTURES.includes(each))) {

@@ -82,6 +82,18 @@ describe('parseLayerConfig', () => {
     },
   );
 
+  it.each([['SOSW-PLACEHOLDER'], ['bad placeholder!'], ['42']])(
+    'placeholder %j is invalid',
+    (placeholder) => {
+      const message = messageOf(() => parseWith({ placeholder }));
+
+      expect(message).toContain(
+        `${SOURCE}: invalid placeholder ${JSON.stringify(placeholder)}`,
+      );
+      expect(message).toContain('letters, digits and underscores');
+    },
+  );
+
   it('pip that is not an object is invalid', () => {
     const message = messageOf(() => parseWith({ pip: [] }));
 

@@ -278,34 +278,32 @@ export function describePipFailure(
     result.exitCode === null
       ? `was stopped by ${result.signal}`
       : `failed with exit code ${result.exitCode}`;
-  if (/No module named pip/.test(result.output)) {
+  // pip colours its messages when Nx or Jest set FORCE_COLOR.
+  const output = result.output.replace(ANSI_COLOR_CODE, '');
+  if (/No module named pip/.test(output)) {
     return (
       `pip install ${status}: pip is not installed for this Python; ` +
       'install it (python3 -m ensurepip) or set the `python` option'
     );
   }
   const gitRef = /git checkout -q (\S+) did not run successfully/.exec(
-    result.output,
+    output,
   )?.[1];
   if (gitRef) {
-    const url = /Cloning (\S+) \(to revision/.exec(result.output)?.[1];
+    const url = /Cloning (\S+) \(to revision/.exec(output)?.[1];
     return (
       `pip install ${status}: git ref ${gitRef} not found in ` +
       `${url ?? 'the git repository'}; check the branch, tag or commit ` +
       'name in the requirement or in the ref option'
     );
   }
-  const missing = notFoundRequirements(result.output);
-  const networkFailed = NETWORK_ERRORS.some((text) =>
-    result.output.includes(text),
-  );
+  const missing = notFoundRequirements(output);
+  const networkFailed = NETWORK_ERRORS.some((text) => output.includes(text));
   if (missing.length === 0 && !networkFailed) {
-    // pip colours its errors when Nx sets FORCE_COLOR for the task.
-    const plain = result.output.replace(ANSI_COLOR_CODE, '');
-    const errors = plain
+    const errors = output
       .split('\n')
       .filter((line) => line.startsWith('ERROR:'));
-    const detail = errors.length > 0 ? errors.join(' ') : lastLine(plain);
+    const detail = errors.length > 0 ? errors.join(' ') : lastLine(output);
     return `pip install ${status}: ${detail}`;
   }
   const problem =
@@ -316,7 +314,7 @@ export function describePipFailure(
     missing.length > 0 && networkFailed ? ' and could not reach an index' : '';
   return (
     `pip install ${status}: pip ${problem}${unreachable} ` +
-    `(looked in ${pipSources(result.output, args)}); set pip.indexUrl or ` +
+    `(looked in ${pipSources(output, args)}); set pip.indexUrl or ` +
     `pip.findLinks in ${configSource} to a source that has the packages, ` +
     'or check the network'
   );
@@ -370,8 +368,7 @@ function pipSources(output: string, args: string[]): string {
 /** Returns the `--find-links` locations pip ignored because they do not exist. */
 function ignoredLocations(output: string): Set<string> {
   const pattern = /Location '([^']+)' is ignored: it is either a non-existing/g;
-  const plain = output.replace(ANSI_COLOR_CODE, '');
-  return new Set([...plain.matchAll(pattern)].map((match) => match[1]));
+  return new Set([...output.matchAll(pattern)].map((match) => match[1]));
 }
 
 function lastLine(output: string): string {

@@ -53,6 +53,7 @@ beforeEach(async () => {
     JSON.stringify({
       layerName: 'demo',
       ssmParameter: '/lambda-layers/demo/arn',
+      architectures: ['x86_64', 'arm64'],
       pip: { noIndex: true, findLinks: ['wheels'] },
     }),
   );

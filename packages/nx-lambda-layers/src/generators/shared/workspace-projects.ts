@@ -5,7 +5,7 @@ import {
   visitNotIgnoredFiles,
   type Tree,
 } from '@nx/devkit';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, posix } from 'node:path';
 import {
   LAYER_CONFIG_FILE,
   LayerConfigError,
@@ -92,6 +92,7 @@ export function assertNewProject(
         'letters, digits and hyphens, starting with a letter or digit',
     );
   }
+  assertInsideWorkspace(directory, name);
   const existing = findProjectRoot(tree, name);
   if (existing !== undefined) {
     throw new Error(
@@ -103,6 +104,21 @@ export function assertNewProject(
     throw new Error(
       `folder ${directory} already exists and is not empty; choose ` +
         'another --directory',
+    );
+  }
+}
+
+/** Throws for a project folder that is absolute or leads out of the workspace. */
+function assertInsideWorkspace(directory: string, name: string): void {
+  const normalized = posix.normalize(directory.replace(/\\/g, '/'));
+  if (
+    posix.isAbsolute(normalized) ||
+    normalized === '..' ||
+    normalized.startsWith('../')
+  ) {
+    throw new Error(
+      `invalid directory ${JSON.stringify(directory)}; pass a folder ` +
+        `inside the workspace, relative to its root, such as apps/${name}`,
     );
   }
 }

@@ -29,12 +29,40 @@ export function checkBuildSettings(
         'for; set the `runtime` option too, such as "python3.12"',
     );
   }
+  checkListed('runtime', config.runtime, config.runtimes, source);
+  checkListed(
+    'architecture',
+    target?.architecture,
+    config.architectures,
+    source,
+  );
   return {
     target,
     prefix: layoutPrefix(config.layout, config.runtime),
     exclude: excludeMatcher(config, source),
     noDependencies: checkStringList(config, source, 'noDependencies'),
   };
+}
+
+/**
+ * Throws when the build targets a runtime or architecture that `layer.json`
+ * does not list, because publish-layer declares the listed ones as the
+ * layer's compatible runtimes and architectures.
+ */
+function checkListed(
+  option: 'runtime' | 'architecture',
+  value: string | undefined,
+  listed: string[],
+  source: string,
+): void {
+  if (value !== undefined && !listed.includes(value)) {
+    throw new Error(
+      `${option} ${value} is not one of the layer ${option}s ` +
+        `${listed.join(', ')}, so the layer would be published for ` +
+        `${option}s it was not built for; pass one of them or add ${value} ` +
+        `to ${option}s in ${source}`,
+    );
+  }
 }
 
 function checkStringList(
