@@ -462,7 +462,7 @@ describe('buildLayer target platform', () => {
       'runtime python3.10 is not one of the layer runtimes python3.12, ' +
         'python3.13, so the layer would be published for runtimes it was ' +
         'not built for; pass one of them or add python3.10 to runtimes in ' +
-        'layer.json',
+        'apps/demo-layer/layer.json',
     ],
     [
       { runtime: 'python3.12', architecture: 'arm64' as const },

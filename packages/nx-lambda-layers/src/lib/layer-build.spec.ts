@@ -206,7 +206,9 @@ describe('buildLayer', () => {
     const result = await buildLayer(layerOptions());
 
     const steps = infoLines.filter((line) =>
-      /^(Installing requirements with pip|Stripping |Zipping |Built )/.test(line),
+      /^(Installing requirements with pip|Stripping |Zipping |Built )/.test(
+        line,
+      ),
     );
     expect(steps).toEqual([
       'Installing requirements with pip',
@@ -234,9 +236,7 @@ describe('buildLayer', () => {
       'demo-http',
       'Orchestrator',
     ]);
-    expect(infoLines).toContain(
-      'Installing requirements with pip --no-deps',
-    );
+    expect(infoLines).toContain('Installing requirements with pip --no-deps');
   });
 
   it('fails on the dependency without noDependencies', async () => {
@@ -304,6 +304,15 @@ describe('buildLayer', () => {
       `no requirements to install: ${projectRoot}/requirements.txt and the ` +
         '`packages` option list none',
     );
+  });
+
+  it('installs a file that only includes another', async () => {
+    writeFileSync(join(workspaceRoot, 'shared.txt'), 'demo-dep==1.4\n');
+    writeRequirements('# shared with other layers\n-r ../../shared.txt\n');
+
+    await buildLayer(layerOptions());
+
+    expect(await zipNames()).toContain('python/demo_dep.py');
   });
 
   it('names the missing requirement and the fix', async () => {

@@ -60,13 +60,24 @@ export async function readRequirementLines(
     );
   }
   lines.push(...input.packages.map((line) => line.trim()).filter(Boolean));
-  if (!lines.some((line) => !line.startsWith('-'))) {
+  if (!lines.some(namesRequirements)) {
     throw new Error(
       `no requirements to install: ${relativePath} and the \`packages\` ` +
         'option list none; add the packages the layer should contain',
     );
   }
   return input.ref === undefined ? lines : applyGitRef(lines, input.ref);
+}
+
+/**
+ * Returns true for a requirement line, or an option line that brings in
+ * requirements (`-r`, `-e`), as opposed to options such as `--no-index`.
+ */
+function namesRequirements(line: string): boolean {
+  return (
+    !line.startsWith('-') ||
+    /^(-r|--requirement|-e|--editable)(\s|=|$)/.test(line)
+  );
 }
 
 /**
