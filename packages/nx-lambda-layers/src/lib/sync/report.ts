@@ -59,16 +59,21 @@ export function reportSummary(
   }[mode];
   const errors = summary.errors ? `, ${summary.errors} with errors` : '';
   logger.info(
-    `${target}: ${summary.references} references in ${summary.templates} ` +
-      `templates of ${summary.files} files searched; ${counts}${errors}`,
+    `${target}: ${plural(summary.references, 'reference')} in ` +
+      `${plural(summary.templates, 'template')} ` +
+      `(${plural(summary.files, 'file')} searched); ${counts}${errors}`,
   );
   if (mode === 'check' && summary.stale > 0) {
     const problem = toSsm
-      ? 'still reference the layer by ARN'
-      : 'reference an old layer version';
+      ? 'with layer ARNs not yet moved to an SSM parameter'
+      : 'with an old layer version';
     logger.error(
-      `${summary.stale} files ${problem}; ` +
+      `${plural(summary.stale, 'file')} ${problem}; ` +
         'run sync-versions without --check to update them',
     );
   }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
