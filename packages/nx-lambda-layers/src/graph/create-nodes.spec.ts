@@ -97,6 +97,21 @@ describe('createNodesV2', () => {
     });
   });
 
+  it('adds requirement includes outside the project as inputs', async () => {
+    const files = write({
+      'apps/sosw-layer/layer.json': LAYER_JSON,
+      'apps/sosw-layer/requirements.txt':
+        '-r ../../shared/base.txt\n--constraint=local.txt\nrequests==2.32.3\n',
+      'shared/base.txt': 'bson==0.5.10\n',
+    });
+
+    const projects = await run(files.slice(0, 1));
+
+    const inputs = projects['apps/sosw-layer'].targets.build.inputs;
+    expect(inputs).toContain('{workspaceRoot}/shared/base.txt');
+    expect(inputs).not.toContain('{workspaceRoot}/apps/sosw-layer/local.txt');
+  });
+
   it('infers a stack project with samconfig.toml', async () => {
     const files = write({
       'apps/orders/template.yaml': TEMPLATE,

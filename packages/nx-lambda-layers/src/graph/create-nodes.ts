@@ -28,6 +28,7 @@ import {
   reportOnce,
 } from './project-files';
 import { InferenceCache } from './inference-cache';
+import { includedRequirementFiles } from './python-projects';
 import { buildTargets, type InferredProject } from './targets';
 
 export { buildTargets } from './targets';
@@ -110,6 +111,10 @@ function createNodesForFile(
   const hasPackageJson = existsSync(join(absoluteRoot, 'package.json'));
   const configText = readIfExists(join(context.workspaceRoot, file)) ?? '';
   const samConfigText = readIfExists(join(absoluteRoot, SAM_CONFIG_FILE));
+  const requirements =
+    basename(file) === LAYER_CONFIG_FILE
+      ? readRequirements(context.workspaceRoot, projectRoot, configText)
+      : undefined;
 
   const key = hashArray([
     JSON.stringify(options),
@@ -119,10 +124,17 @@ function createNodesForFile(
     String(hasPackageJson),
     configText,
     samConfigText ?? '',
+    requirements?.text ?? '',
   ]);
   usedKeys.add(key);
   if (!projectCache.has(key)) {
-    const project = inspectProject(file, configText, samConfigText, options);
+    const project = inspectProject(
+      file,
+      configText,
+      samConfigText,
+      options,
+      requirements,
+    );
     const name =
       hasProjectJson || hasPackageJson
         ? undefined
@@ -150,9 +162,10 @@ function inspectProject(
   text: string,
   samConfigText: string | undefined,
   options: NormalizedPluginOptions,
+  requirements?: LayerRequirements,
 ): InferredProject | undefined {
   if (basename(file) === LAYER_CONFIG_FILE) {
-    return inspectLayer(file, text);
+    return inspectLayer(file, text, requirements);
   }
   const template = parseTemplateOrReport(text, file);
   if (template && !isCloudFormationTemplate(template.value)) {
@@ -231,16 +244,64 @@ const FUNCTION_TYPES = new Set([
   'AWS::Serverless::Function',
 ]);
 
-function inspectLayer(file: string, text: string): InferredProject {
+function inspectLayer(
+  file: string,
+  text: string,
+  requirements: LayerRequirements | undefined,
+): InferredProject {
+  const projectRoot = posix.dirname(file);
+  // Files the requirements include from outside the project feed the build
+  // too; those inside are covered by the project's own input glob.
+  // NOTE: only includes of the layer's requirements file are read, not
+  // includes of included files.
+  const includedFiles = requirements
+    ? includedRequirementFiles(requirements.text, requirements.file).filter(
+        (path) => !path.startsWith(`${projectRoot}/`),
+      )
+    : [];
   try {
     const config = parseLayerConfig(text, file);
     const findLinks = (config.pip?.findLinks ?? []).filter(
       (link) => !link.includes('://') && !posix.isAbsolute(link),
     );
-    return { kind: 'layer', layerName: config.layerName, findLinks };
+    return {
+      kind: 'layer',
+      layerName: config.layerName,
+      findLinks,
+      includedFiles,
+    };
   } catch (error) {
     if (!(error instanceof LayerConfigError)) throw error;
     reportOnce(error.message);
-    return { kind: 'layer', findLinks: [] };
+    return { kind: 'layer', findLinks: [], includedFiles };
   }
+}
+
+interface LayerRequirements {
+  /** Workspace-relative path of the layer's requirements file. */
+  file: string;
+  text: string;
+}
+
+/**
+ * Reads the requirements file that a `layer.json` names (default
+ * `requirements.txt`), or returns undefined when it cannot be read.
+ */
+function readRequirements(
+  workspaceRoot: string,
+  projectRoot: string,
+  layerConfigText: string,
+): LayerRequirements | undefined {
+  let name = 'requirements.txt';
+  try {
+    const configured = (
+      JSON.parse(layerConfigText) as { requirements?: unknown }
+    ).requirements;
+    if (typeof configured === 'string') name = configured;
+  } catch {
+    // An invalid layer.json is reported by inspectLayer.
+  }
+  const file = posix.normalize(posix.join(projectRoot, name));
+  const text = readIfExists(join(workspaceRoot, file));
+  return text === undefined ? undefined : { file, text };
 }

@@ -79,3 +79,26 @@ function localPathOf(line: string): string | undefined {
   const path = target.split(/[#\s;[]/, 1)[0].replace(/\/+$/, '');
   return path === '' ? '.' : path;
 }
+
+const INCLUDE_OPTION =
+  /^(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+)(\S+)$/;
+
+/**
+ * Returns the files that a requirements file includes with `-r` or `-c`,
+ * workspace-relative, resolved from the including file's folder as pip
+ * resolves them. URLs and absolute paths are left out.
+ */
+export function includedRequirementFiles(
+  requirementsText: string,
+  requirementsFile: string,
+): string[] {
+  const folder = posix.dirname(requirementsFile);
+  const files: string[] = [];
+  for (const line of requirementLines(requirementsText)) {
+    const path = INCLUDE_OPTION.exec(line)?.[1];
+    if (path && !path.includes('://') && !posix.isAbsolute(path)) {
+      files.push(posix.normalize(posix.join(folder, path)));
+    }
+  }
+  return files;
+}

@@ -13,6 +13,8 @@ export interface InferredLayer {
   layerName?: string;
   /** Workspace-relative `--find-links` folders that feed the build. */
   findLinks: string[];
+  /** Workspace-relative files outside the project that the requirements include. */
+  includedFiles?: string[];
 }
 
 export interface InferredStack {
@@ -67,6 +69,9 @@ function buildLayerTargets(
         '{projectRoot}/**/*',
         ...project.findLinks.map(
           (folder) => `{workspaceRoot}/${posix.normalize(folder)}/**/*`,
+        ),
+        ...(project.includedFiles ?? []).map(
+          (path) => `{workspaceRoot}/${path}`,
         ),
         { env: 'SOURCE_DATE_EPOCH' },
         { externalDependencies: [] },
