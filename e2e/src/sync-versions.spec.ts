@@ -78,6 +78,6 @@ describe('nx run sosw-layer:sync-versions', () => {
     const run = syncVersions('--check');
 
     expect(run.status).toBe(0);
-    expect(run.output).toMatch(/layer sosw: 1 references .+; 0 stale/);
+    expect(run.output).toMatch(/layer sosw: .+, 1 reference; 0 stale/);
   });
 });

@@ -134,7 +134,7 @@ describe('sync-versions executor', () => {
     expect(read('apps/unrelated/template.yaml')).toBe(TEMPLATE);
     expect(awsCalls).toEqual([]);
     expect(logs).toContain(
-      'info: layer sosw: 2 references in 2 templates (2 files searched); 2 changed',
+      'info: layer sosw: 2 files searched, 2 templates, 2 references; 2 changed',
     );
   });
 

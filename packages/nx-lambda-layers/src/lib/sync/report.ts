@@ -59,9 +59,9 @@ export function reportSummary(
   }[mode];
   const errors = summary.errors ? `, ${summary.errors} with errors` : '';
   logger.info(
-    `${target}: ${plural(summary.references, 'reference')} in ` +
-      `${plural(summary.templates, 'template')} ` +
-      `(${plural(summary.files, 'file')} searched); ${counts}${errors}`,
+    `${target}: ${plural(summary.files, 'file')} searched, ` +
+      `${plural(summary.templates, 'template')}, ` +
+      `${plural(summary.references, 'reference')}; ${counts}${errors}`,
   );
   if (mode === 'check' && summary.stale > 0) {
     const problem = toSsm
