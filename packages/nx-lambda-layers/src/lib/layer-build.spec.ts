@@ -214,8 +214,8 @@ describe('buildLayer', () => {
       'Installing requirements with pip',
       'Stripping bytecode and install records',
       'Zipping 6 files under python/',
-      `Built dist/${projectRoot}/layer.zip: ${result.manifest.zipBytes} bytes ` +
-        `(0.0 MiB), SHA-256 ${result.manifest.sha256Base64} (base64, as ` +
+      `Built dist/${projectRoot}/layer.zip: ${result.manifest.zipBytes} bytes, ` +
+        `SHA-256 ${result.manifest.sha256Base64} (base64, as ` +
         "Lambda's CodeSha256), 2 packages",
     ]);
     expect(

@@ -363,6 +363,7 @@ function logSummary(
   logger.info(
     `Built ${zipFile}: ${formatBytes(manifest.zipBytes)}, ` +
       `SHA-256 ${manifest.sha256Base64} (base64, as Lambda's CodeSha256), ` +
-      `${manifest.packages.length} packages`,
+      `${manifest.packages.length} ` +
+      (manifest.packages.length === 1 ? 'package' : 'packages'),
   );
 }

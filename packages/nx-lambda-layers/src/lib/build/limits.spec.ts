@@ -41,7 +41,7 @@ describe('checkUnzippedSize', () => {
     }
 
     expect(message).toContain("over Lambda's limit of 5000 bytes");
-    expect(message).toContain('pkg11 1011 bytes (0.0 MiB), pkg10 1010 bytes');
+    expect(message).toContain('pkg11 1011 bytes, pkg10 1010 bytes');
     expect(message).toContain('pkg2 1002 bytes');
     expect(message).not.toContain('pkg1 1001');
   });

@@ -61,5 +61,8 @@ export function checkUnzippedSize(
 
 /** Formats a byte count as bytes and MiB, such as `1048576 bytes (1.0 MiB)`. */
 export function formatBytes(bytes: number): string {
-  return `${bytes} bytes (${(bytes / 1024 / 1024).toFixed(1)} MiB)`;
+  const mebibytes = bytes / 1024 / 1024;
+  return mebibytes < 0.1
+    ? `${bytes} bytes`
+    : `${bytes} bytes (${mebibytes.toFixed(1)} MiB)`;
 }
