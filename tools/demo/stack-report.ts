@@ -4,7 +4,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 
-/** What one deployed stack resolved its SSM-typed layer parameters to. */
+/** Status of one deployed stack and the values of its SSM-typed layer parameters. */
 export interface StackLayerReport {
   stackName: string;
   status: string;

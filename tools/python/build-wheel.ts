@@ -11,7 +11,7 @@ async function main(argv: string[]): Promise<void> {
   const [projectDir, outDir] = argv;
   if (!projectDir || !outDir) {
     throw new Error(
-      'usage: build-wheel.ts PROJECT_DIR OUT_DIR (PROJECT_DIR holds pyproject.toml)',
+      'usage: build-wheel.ts PROJECT_DIR OUT_DIR (PROJECT_DIR contains pyproject.toml)',
     );
   }
   const wheel = await buildWheelFromProject(

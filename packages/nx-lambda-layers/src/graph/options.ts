@@ -26,8 +26,9 @@ export interface LambdaLayersPluginOptions {
   deployTargetName?: string | false;
   /**
    * Name of the target that swaps a new layer version into the functions of
-   * a stack directly, without a CloudFormation deploy; `false` leaves the
-   * target out. Inferred only on stacks whose template lists `Layers`.
+   * a stack directly, without a CloudFormation deploy. `false` leaves the
+   * target out. The target is inferred only on stacks whose template lists
+   * `Layers`.
    * @default 'hotswap'
    */
   hotswapTargetName?: string | false;

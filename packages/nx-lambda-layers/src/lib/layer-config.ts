@@ -22,7 +22,7 @@ export const DEFAULT_RUNTIMES = [
 export interface LayerConfig {
   /** Lambda layer name, the `sosw` in `arn:aws:lambda:...:layer:sosw:7`. */
   layerName: string;
-  /** SSM Parameter Store name that holds the newest layer version ARN. */
+  /** SSM Parameter Store name that contains the newest layer version ARN. */
   ssmParameter: string;
   /**
    * Text that templates write in place of the version number, as in

@@ -278,6 +278,7 @@ export function describePipFailure(
     result.exitCode === null
       ? `was stopped by ${result.signal}`
       : `failed with exit code ${result.exitCode}`;
+
   // pip colours its messages when Nx or Jest set FORCE_COLOR.
   const output = result.output.replace(ANSI_COLOR_CODE, '');
   if (/No module named pip/.test(output)) {
@@ -286,6 +287,7 @@ export function describePipFailure(
       'install it (python3 -m ensurepip) or set the `python` option'
     );
   }
+
   const gitRef = /git checkout -q (\S+) did not run successfully/.exec(
     output,
   )?.[1];
@@ -297,6 +299,7 @@ export function describePipFailure(
       'name in the requirement or in the ref option'
     );
   }
+
   const missing = notFoundRequirements(output);
   const networkFailed = NETWORK_ERRORS.some((text) => output.includes(text));
   if (missing.length === 0 && !networkFailed) {
@@ -306,6 +309,7 @@ export function describePipFailure(
     const detail = errors.length > 0 ? errors.join(' ') : lastLine(output);
     return `pip install ${status}: ${detail}`;
   }
+
   const problem =
     missing.length > 0
       ? `could not find a distribution for ${missing.join(', ')}`

@@ -61,7 +61,7 @@ interface Fault {
 /**
  * Starts a server on 127.0.0.1 that responds to every request with the fault,
  * in the form Lambda's REST-JSON protocol uses, and counts the requests.
- * It stands in for Lambda to inject faults the emulator cannot produce.
+ * It replaces Lambda to inject faults the emulator cannot produce.
  */
 async function startFaultServer(
   fault: Fault,

@@ -56,8 +56,8 @@ export interface DeploySettings {
 }
 
 /**
- * Merges the deploy settings: the SAM CLI configuration is the base and
- * each option that is set overrides it; parameter overrides and tags merge
+ * Merges the deploy settings. The SAM CLI configuration is the base, and
+ * each option that is set overrides it. Parameter overrides and tags merge
  * key by key.
  * `CAPABILITY_AUTO_EXPAND` is added when the template has a `Transform`,
  * because CloudFormation rejects a change set of such a template without

@@ -159,10 +159,11 @@ function logPlannedDeploy(
 /**
  * Reads the layer version of the stack and checks that it has the zip's hash.
  * Real CloudFormation sets the physical id of an `AWS::Lambda::LayerVersion`
- * to the version ARN (DescribeStackResources). moto 5.2.1 leaves it empty,
- * fills Outputs only after CreateStack or UpdateStack (not after a change
- * set) and names the layer `<stack>-<logical id>-<suffix>`, ignoring
- * `LayerName`; for it the newest version of such a layer is used.
+ * to the version ARN (DescribeStackResources). moto 5.2.1 leaves it empty
+ * and fills Outputs only after CreateStack or UpdateStack, not after a
+ * change set. It also names the layer `<stack>-<logical id>-<suffix>`,
+ * ignoring `LayerName`, so on moto the newest version of such a layer is
+ * used.
  * NOTE: moto 5.2.1 runs an UPDATE change set without creating the new
  * version, so only creating the stack and an unchanged rerun are tested.
  */
