@@ -81,7 +81,7 @@ function parseOrReport(
   source: string,
 ): ParsedTemplate | undefined {
   try {
-    return parseTemplate(text, source);
+    return parseTemplate(text, source, { readOnly: true });
   } catch (error) {
     if (!(error instanceof TemplateParseError)) throw error;
     reportOnce(

@@ -21,7 +21,11 @@ function find(
   source = 'apps/orders/template.yaml',
 ): { text: string; references: LayerReference[] } {
   const template = parseTemplate(text, source);
-  return { text, references: findLayerReferences(template, LAYERS, overrides) };
+  const references = findLayerReferences(template, LAYERS, overrides);
+  // The faster readers of read-only parses must find the same references.
+  const quick = parseTemplate(text, source, { readOnly: true });
+  expect(findLayerReferences(quick, LAYERS, overrides)).toEqual(references);
+  return { text, references };
 }
 
 /** Returns the source text that a reference's versionRange points at. */
@@ -323,6 +327,29 @@ Resources:
     expect(references[0].versionRange).toBeUndefined();
     expect(references[2].version).toBe(5);
     expect(versionText(text, references[2])).toBe('5');
+  });
+
+  it('reads a version given as a list-form variable', () => {
+    const text = `Layers:
+  - !Sub
+    - arn:aws:lambda:\${AWS::Region}:123456789012:layer:sosw:\${Version}
+    - Version: 7
+  - Fn::Sub:
+      - 'arn:aws:lambda:\${AWS::Region}:123456789012:layer:sosw:\${V}'
+      - { V: "SOSW_LAYER_PLACEHOLDER" }
+  - !Sub
+    - arn:aws:lambda:\${AWS::Region}:123456789012:layer:sosw:\${Missing}
+    - Other: 1
+`;
+    const { references } = find(text);
+
+    expect(references).toHaveLength(3);
+    expect(references[0].version).toBe(7);
+    expect(versionText(text, references[0])).toBe('7');
+    expect(references[0].line).toBe(3);
+    expect(references[1].version).toBe('placeholder');
+    expect(versionText(text, references[1])).toBe('SOSW_LAYER_PLACEHOLDER');
+    expect(references[2].version).toBeUndefined();
   });
 });
 

@@ -1,4 +1,12 @@
-import { isAlias, isMap, isScalar, isSeq, type Node, type Scalar } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type Node,
+  type Scalar,
+  type YAMLMap,
+} from 'yaml';
 import {
   intrinsicOf,
   mapValue,
@@ -131,6 +139,8 @@ interface ScannedString {
   variables: boolean;
   /** Node whose position is reported when a match maps to no scalar. */
   container: Node;
+  /** Variable map of the list form of `Fn::Sub`. */
+  subVariables?: YAMLMap;
 }
 
 interface Scan {
@@ -247,7 +257,10 @@ function scanIntrinsic(scan: Scan, intrinsic: IntrinsicCall, path: string[]) {
   if (intrinsic.name === 'Fn::Sub') {
     const sub = subTemplateOf(argument);
     if (sub) {
-      scanString(scan, scalarString(sub, true), path);
+      const scanned = scalarString(sub, true);
+      const variables = isSeq(argument) ? argument.items[1] : undefined;
+      if (isMap(variables)) scanned.subVariables = variables;
+      scanString(scan, scanned, path);
     }
     walkChildren(scan, argument, path, sub);
   } else if (intrinsic.name === 'Fn::Join') {
@@ -368,7 +381,10 @@ function scanString(scan: Scan, scanned: ScannedString, path: string[]) {
     : LAYER_ARN_PATTERN;
   for (const match of scanned.text.matchAll(arnPattern)) {
     const layer = scan.byName.get(match[1]);
-    if (layer) {
+    const variable = layer && subVariableOf(scanned, match[2]);
+    if (variable) {
+      addSubVariableReference(scan, scanned, path, layer, match, variable);
+    } else if (layer) {
       const version = layerVersionOf(match[2], layer);
       addStringReference(scan, scanned, path, layer, 'arn', match, version);
     }
@@ -388,6 +404,42 @@ function scanString(scan: Scan, scanned: ScannedString, path: string[]) {
       );
     }
   }
+}
+
+/**
+ * Returns the scalar that the list form of `Fn::Sub` gives for a version
+ * token `${Name}`, as in `!Sub [..., { Version: 7 }]`.
+ */
+function subVariableOf(
+  scanned: ScannedString,
+  token: string,
+): Scalar | undefined {
+  const name = /^\$\{([^}!]+)\}$/.exec(token)?.[1];
+  const value = name ? mapValue(scanned.subVariables, name) : undefined;
+  return isScalar(value) && value.value !== null ? value : undefined;
+}
+
+/** Adds an ARN reference whose version is a variable of `Fn::Sub`. */
+function addSubVariableReference(
+  scan: Scan,
+  scanned: ScannedString,
+  path: string[],
+  layer: LayerConfig,
+  match: RegExpMatchArray,
+  variable: Scalar,
+) {
+  const token = String(variable.value);
+  const version = layerVersionOf(token, layer);
+  const versionRange =
+    version === undefined
+      ? undefined
+      : scalarRangeToSource(scan.template.text, variable, 0, token.length);
+  scan.references.push({
+    ...baseReference(scan, layer, 'arn', matchOffset(scan, scanned, match)),
+    ...logicalIdOf(path),
+    ...(version === undefined ? {} : { version }),
+    ...(versionRange ? { versionRange } : {}),
+  });
 }
 
 /** Reads a version token: a number, the layer's placeholder, or neither. */
@@ -423,16 +475,25 @@ function addStringReference(
     ...(version === undefined ? {} : { version }),
     ...(versionRange ? { versionRange } : {}),
   };
-  const offset =
-    mapToSource(scan.template, scanned, start, start)?.[0] ??
-    scanned.container.range?.[0] ??
-    0;
-
   scan.references.push({
-    ...baseReference(scan, layer, kind, offset),
+    ...baseReference(scan, layer, kind, matchOffset(scan, scanned, match)),
     ...logicalIdOf(path),
     ...versionFields,
   });
+}
+
+/** Offset in the template text where a match starts, or of its container. */
+function matchOffset(
+  scan: Scan,
+  scanned: ScannedString,
+  match: RegExpMatchArray,
+): number {
+  const start = match.index ?? 0;
+  return (
+    mapToSource(scan.template, scanned, start, start)?.[0] ??
+    scanned.container.range?.[0] ??
+    0
+  );
 }
 
 /** Maps `[start, end)` of a scanned string to offsets in the template text. */

@@ -183,7 +183,8 @@ export function findInferredProjects(tree: Tree): InferredProjectAt[] {
 
 function isStackTemplate(tree: Tree, path: string): boolean {
   try {
-    const template = parseTemplate(tree.read(path, 'utf-8') ?? '', path);
+    const text = tree.read(path, 'utf-8') ?? '';
+    const template = parseTemplate(text, path, { readOnly: true });
     return isCloudFormationTemplate(template.value);
   } catch {
     // The plugin reports an invalid template and still makes a project.

@@ -17,11 +17,16 @@ function render(
   versions: Record<string, number> = { sosw: 12 },
   source = 'apps/orders/template.yaml',
 ) {
-  return renderLayerVersions(
+  const versionMap = new Map(Object.entries(versions));
+  const rendered = renderLayerVersions(
     parseTemplate(text, source),
     LAYERS,
-    new Map(Object.entries(versions)),
+    versionMap,
   );
+  // The faster readers of read-only parses must render the same text.
+  const quick = parseTemplate(text, source, { readOnly: true });
+  expect(renderLayerVersions(quick, LAYERS, versionMap)).toEqual(rendered);
+  return rendered;
 }
 
 /** Joins lines with `\n`, ending with one. */
@@ -73,6 +78,7 @@ describe('renderLayerVersions: YAML', () => {
     expect(text).toBe(
       SAM_TEMPLATE.replace(':sosw:SOSW_LAYER_PLACEHOLDER"', ':sosw:12"')
         .replace(":layer:sosw:3'", ":layer:sosw:12'")
+        .replace('Version: "7"', 'Version: "12"')
         .replace('sosw, 11]]', 'sosw, 12]]'),
     );
     expect(changes).toEqual([
@@ -92,6 +98,13 @@ describe('renderLayerVersions: YAML', () => {
       },
       {
         layerName: 'sosw',
+        line: 26,
+        column: columnOf(SAM_TEMPLATE, 26, '7"'),
+        from: '7',
+        to: '12',
+      },
+      {
+        layerName: 'sosw',
         line: 27,
         column: columnOf(SAM_TEMPLATE, 27, '11]]'),
         from: '11',
@@ -100,8 +113,12 @@ describe('renderLayerVersions: YAML', () => {
     ]);
   });
 
-  it('reports a ${Version} token as skipped', () => {
-    const { skipped } = render(SAM_TEMPLATE);
+  it('reports a computed ${Version} token as skipped', () => {
+    const computed = SAM_TEMPLATE.replace(
+      'Version: "7"',
+      'Version: !ImportValue sosw-version',
+    );
+    const { skipped } = render(computed);
 
     expect(skipped).toHaveLength(1);
     expect(skipped[0].line).toBe(24);
@@ -125,9 +142,11 @@ describe('renderLayerVersions: YAML', () => {
     expect(second.text).toBe(
       first.text
         .replace(/:sosw:12\b/g, ':sosw:13')
+        .replace('Version: "12"', 'Version: "13"')
         .replace('sosw, 12]]', 'sosw, 13]]'),
     );
     expect(second.changes.map((change) => change.from)).toEqual([
+      '12',
       '12',
       '12',
       '12',
@@ -141,7 +160,7 @@ describe('renderLayerVersions: YAML', () => {
     const { text, changes } = render(crlf);
 
     expect(text).toBe(expected);
-    expect(changes).toHaveLength(3);
+    expect(changes).toHaveLength(4);
   });
 
   it('changes the other layer only when asked', () => {
