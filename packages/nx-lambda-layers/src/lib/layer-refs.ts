@@ -376,6 +376,17 @@ function scalarString(node: Scalar, variables: boolean): ScannedString {
 
 /** Adds the layer ARNs and SSM dynamic references found in one string. */
 function scanString(scan: Scan, scanned: ScannedString, path: string[]) {
+  // Both patterns contain these literal texts. Testing for them first
+  // skips the regular expressions for most strings of a template.
+  if (scanned.text.includes(':layer:')) {
+    scanArns(scan, scanned, path);
+  }
+  if (scanned.text.includes('{{resolve:ssm:')) {
+    scanResolveSsm(scan, scanned, path);
+  }
+}
+
+function scanArns(scan: Scan, scanned: ScannedString, path: string[]) {
   const arnPattern = scanned.variables
     ? LAYER_ARN_PATTERN_WITH_VARIABLES
     : LAYER_ARN_PATTERN;
@@ -389,6 +400,9 @@ function scanString(scan: Scan, scanned: ScannedString, path: string[]) {
       addStringReference(scan, scanned, path, layer, 'arn', match, version);
     }
   }
+}
+
+function scanResolveSsm(scan: Scan, scanned: ScannedString, path: string[]) {
   for (const match of scanned.text.matchAll(RESOLVE_SSM_PATTERN)) {
     const layer = scan.bySsmParameter.get(match[1]);
     if (layer) {
