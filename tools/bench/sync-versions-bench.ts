@@ -6,7 +6,8 @@
  * old algorithm runs as described, then with `--all-files`, which reaches
  * every template as sync-versions does.
  *
- * Usage: node -r @swc-node/register tools/bench/sync-versions-bench.ts [--runs N]
+ * Usage: node -r @swc-node/register tools/bench/sync-versions-bench.ts
+ *          [--runs N] [--concurrency N] [--settle]
  *
  * sync-versions is timed as the library calls the executor makes
  * (`findTemplateFiles` and `syncFiles` in write mode with a given version,
@@ -17,20 +18,43 @@
  * start time of an empty `python3` process beside the figures. In the other
  * direction, sync-versions writes each changed file through a temporary
  * file and a rename, which creates a new inode per file, while the old
- * algorithm rewrites files in place. Before each timed run the tree is
- * copied afresh, so every run replaces placeholders. Each tool runs once to
- * warm the page cache, then N times (5 by default) in alternation; medians
- * are compared.
+ * algorithm rewrites files in place. Each tool runs once to warm the page
+ * cache, then N times (5 by default) in alternation; medians are compared.
+ *
+ * The working tree is written once. Before every timed run, of either
+ * tool, each file is restored by writing its original bytes into it in
+ * place, so every run replaces placeholders and the restore frees no
+ * inode. Deleting and copying the tree before each run, as an earlier
+ * version of this bench did, freed about 2,100 inodes just before
+ * sync-versions created its 500 temporary files. ext4 skips recently freed
+ * inodes when it allocates one (`recently_deleted` in fs/ext4/ialloc.c),
+ * and that made each creation cost 0.5 to 0.9 ms instead of about 0.07 ms,
+ * a cost the in-place Python writes never pay. For the same reason, give
+ * the filesystem a minute between two runs of this bench, which deletes
+ * its tree at the end.
+ *
+ * Each sync-versions run still frees the 500 inodes its renames replace,
+ * and the next timed run, seconds later, allocates past them. A single run
+ * in a workspace does not pay that. `--settle` measures that case: before
+ * each timed sync-versions run it waits until 62 s after the last one
+ * (ext4 keeps an inode as recently deleted for 60 s, `RECENTCY_MIN`, and
+ * stores the deletion time in whole seconds). While it waits it reads and
+ * parses the tree every 5 s (`check` mode, which writes nothing). On the
+ * VM measured, memory left idle for a minute was paged out, and the first
+ * run after an idle wait paid for reading it back.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { normalizeLayerConfig } from '../../packages/nx-lambda-layers/src/lib/layer-config';
 import { findTemplateFiles } from '../../packages/nx-lambda-layers/src/lib/sync/files';
 import {
   summarize,
+  SYNC_CONCURRENCY,
   syncFiles,
+  type SyncMode,
 } from '../../packages/nx-lambda-layers/src/lib/sync/sync';
 
 const TEMPLATE_COUNT = 1_000;
@@ -38,7 +62,6 @@ const TEMPLATE_COUNT = 1_000;
 const TOP_LEVEL_COUNT = 10;
 const VERSION = 42;
 const BENCH_DIR = join(tmpdir(), 'nx-lambda-layers-sync-bench');
-const PRISTINE_DIR = join(BENCH_DIR, 'pristine');
 const WORK_DIR = join(BENCH_DIR, 'work');
 const PYTHON_SCRIPT = join(__dirname, 'old_layers_versions_changer.py');
 
@@ -102,40 +125,59 @@ function templateFile(index: number): [string, string] {
   return [`template-${index}.${extension}`, yamlTemplate(index, usesLayer)];
 }
 
+/** A file of the tree: absolute path and original bytes. */
+interface TreeFile {
+  path: string;
+  bytes: Buffer;
+}
+
 /** Writes the tree: a few templates on top, the rest three folders deep. */
-function makeTree(): void {
+function makeTree(): TreeFile[] {
   rmSync(BENCH_DIR, { recursive: true, force: true });
+  const files: TreeFile[] = [];
   for (let index = 0; index < TEMPLATE_COUNT; index++) {
     const folder =
       index < TOP_LEVEL_COUNT
-        ? PRISTINE_DIR
+        ? WORK_DIR
         : join(
-            PRISTINE_DIR,
+            WORK_DIR,
             `team-${index % 10}`,
             `service-${Math.floor(index / 10) % 10}`,
             `stack-${index}`,
           );
     mkdirSync(folder, { recursive: true });
     const [name, text] = templateFile(index);
-    writeFileSync(join(folder, name), text);
+    const file = { path: join(folder, name), bytes: Buffer.from(text) };
+    writeFileSync(file.path, file.bytes);
+    files.push(file);
   }
+  return files;
 }
 
-function freshCopy(): void {
-  rmSync(WORK_DIR, { recursive: true, force: true });
-  cpSync(PRISTINE_DIR, WORK_DIR, { recursive: true });
+/** Writes each file's original bytes into it, allocating no inode. */
+function restoreTree(files: TreeFile[]): void {
+  for (const file of files) writeFileSync(file.path, file.bytes);
 }
 
-async function runSyncVersions(): Promise<{ ms: number; references: number }> {
-  freshCopy();
-  const start = process.hrtime.bigint();
+async function syncTree(concurrency: number, mode: SyncMode = 'write') {
   const search = await findTemplateFiles(WORK_DIR, ['.']);
-  const results = await syncFiles(search.files, {
-    workspaceRoot: WORK_DIR,
-    layers: [SOSW],
-    versions: new Map([[SOSW.layerName, VERSION]]),
-    mode: 'write',
-  });
+  return syncFiles(
+    search.files,
+    {
+      workspaceRoot: WORK_DIR,
+      layers: [SOSW],
+      versions: new Map([[SOSW.layerName, VERSION]]),
+      mode,
+    },
+    concurrency,
+  );
+}
+
+async function runSyncVersions(
+  concurrency: number,
+): Promise<{ ms: number; references: number }> {
+  const start = process.hrtime.bigint();
+  const results = await syncTree(concurrency);
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   const summary = summarize(results);
   if (summary.errors > 0) throw new Error('sync-versions reported errors');
@@ -143,7 +185,6 @@ async function runSyncVersions(): Promise<{ ms: number; references: number }> {
 }
 
 function runPython(allFiles: boolean): { ms: number; references: number } {
-  freshCopy();
   const start = process.hrtime.bigint();
   const run = spawnSync(
     'python3',
@@ -174,15 +215,37 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-async function main(): Promise<void> {
-  const runsIndex = process.argv.indexOf('--runs');
-  const runs = runsIndex >= 0 ? Number(process.argv[runsIndex + 1]) : 5;
-  if (!Number.isInteger(runs) || runs < 1) {
-    throw new Error('invalid --runs; use a positive integer');
+/** Waits until 62 s after `since`, reading the tree every 5 s. */
+async function settle(since: number): Promise<void> {
+  for (;;) {
+    const wait = since + 62_000 - Date.now();
+    if (wait <= 0) return;
+    await syncTree(SYNC_CONCURRENCY, 'check');
+    await sleep(Math.min(wait, 5_000));
   }
-  makeTree();
-  await runSyncVersions();
+}
+
+/** Value of a positive integer option, or `fallback` when it is absent. */
+function integerOption(name: string, fallback: number): number {
+  const index = process.argv.indexOf(name);
+  if (index < 0) return fallback;
+  const value = Number(process.argv[index + 1]);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`invalid ${name}; use a positive integer`);
+  }
+  return value;
+}
+
+async function main(): Promise<void> {
+  const runs = integerOption('--runs', 5);
+  const concurrency = integerOption('--concurrency', SYNC_CONCURRENCY);
+  const settleBeforeEachRun = process.argv.includes('--settle');
+  const tree = makeTree();
+  await runSyncVersions(concurrency);
+  let lastSync = Date.now();
+  restoreTree(tree);
   runPython(false);
+  restoreTree(tree);
   runPython(true);
 
   const timings = {
@@ -193,8 +256,13 @@ async function main(): Promise<void> {
   };
   const references = { node: 0, old: 0, all: 0 };
   for (let run = 0; run < runs; run++) {
-    const ours = await runSyncVersions();
+    if (settleBeforeEachRun) await settle(lastSync);
+    restoreTree(tree);
+    const ours = await runSyncVersions(concurrency);
+    lastSync = Date.now();
+    restoreTree(tree);
     const old = runPython(false);
+    restoreTree(tree);
     const all = runPython(true);
     timings.node.push(ours.ms);
     timings.old.push(old.ms);
@@ -216,8 +284,15 @@ async function main(): Promise<void> {
     `templates: ${TEMPLATE_COUNT} (${TOP_LEVEL_COUNT} in the top folder), ` +
       `half using the layer; ${cpus().length} CPUs (${cpus()[0]?.model})`,
   );
+  console.log(
+    'restore before each run: original bytes written in place' +
+      (settleBeforeEachRun
+        ? '; each sync-versions run starts 62 s after the previous one'
+        : ''),
+  );
   line(
-    'sync-versions (library call in this process, atomic writes)',
+    `sync-versions (library call in this process, atomic writes, ` +
+      `concurrency ${concurrency})`,
     timings.node,
     references.node,
   );

@@ -554,6 +554,21 @@ describe('syncFiles: bad input', () => {
     const { mode } = statSync(join(workspaceRoot, 'apps/a/template.yaml'));
     expect(mode & 0o777).toBe(0o640);
   });
+
+  it('keeps the file mode under umask 077', async () => {
+    write('apps/a/template.yaml', TEMPLATE);
+    chmodSync(join(workspaceRoot, 'apps/a/template.yaml'), 0o644);
+    const savedUmask = process.umask(0o077);
+    try {
+      await sync();
+    } finally {
+      process.umask(savedUmask);
+    }
+
+    expect(read('apps/a/template.yaml')).toBe(SYNCED);
+    const { mode } = statSync(join(workspaceRoot, 'apps/a/template.yaml'));
+    expect(mode & 0o777).toBe(0o644);
+  });
 });
 
 describe('syncFiles: warnings', () => {

@@ -1,0 +1,180 @@
+import {
+  chmodSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  NotUtf8Error,
+  readTextFile,
+  replaceFileContent,
+  writeFileAtomically,
+} from './files';
+
+let folder: string;
+let savedUmask: number;
+
+beforeEach(() => {
+  folder = mkdtempSync(join(tmpdir(), 'sync-write-'));
+  // Setting a mask returns the old one, which afterEach restores.
+  savedUmask = process.umask(0o022);
+});
+
+afterEach(() => {
+  process.umask(savedUmask);
+  chmodSync(folder, 0o755);
+  rmSync(folder, { recursive: true, force: true });
+});
+
+const isLinux = process.platform === 'linux';
+
+describe('readTextFile', () => {
+  it('returns text and stats', () => {
+    const path = join(folder, 'template.yaml');
+    writeFileSync(path, '\uFEFFResources: {}\r\n');
+    chmodSync(path, 0o640);
+
+    const { text, stats } = readTextFile(path, 'template.yaml');
+
+    expect(text).toBe('\uFEFFResources: {}\r\n');
+    expect(stats.isFile()).toBe(true);
+    expect(stats.size).toBe(Buffer.byteLength(text));
+    expect(stats.mode & 0o777).toBe(0o640);
+    expect(stats.ino).toBe(statSync(path).ino);
+  });
+
+  it('reads an empty file', () => {
+    const path = join(folder, 'empty.yaml');
+    writeFileSync(path, '');
+
+    expect(readTextFile(path, 'empty.yaml').text).toBe('');
+  });
+
+  (isLinux ? it : it.skip)('reads a procfs file of size 0', () => {
+    expect(statSync('/proc/version').size).toBe(0);
+
+    const { text } = readTextFile('/proc/version', 'version');
+
+    expect(text).toBe(readFileSync('/proc/version', 'utf8'));
+    expect(text.length).toBeGreaterThan(0);
+  });
+
+  it('rejects invalid UTF-8', () => {
+    const path = join(folder, 'latin1.yaml');
+    writeFileSync(path, Buffer.from([0x23, 0x20, 0xe9, 0x0a]));
+
+    expect(() => readTextFile(path, 'apps/latin1.yaml')).toThrow(NotUtf8Error);
+    expect(() => readTextFile(path, 'apps/latin1.yaml')).toThrow(
+      'apps/latin1.yaml is not valid UTF-8 text; save it as UTF-8 to sync it',
+    );
+  });
+});
+
+describe('replaceFileContent: mode', () => {
+  function writeWithMode(name: string, mode: number): string {
+    const path = join(folder, name);
+    writeFileSync(path, 'old\n');
+    chmodSync(path, mode);
+    return path;
+  }
+
+  function modeOf(path: string): number {
+    return statSync(path).mode & 0o7777;
+  }
+
+  it('sets mode the umask would clear', async () => {
+    const path = writeWithMode('template.yaml', 0o644);
+    process.umask(0o077);
+    const { stats } = readTextFile(path, 'template.yaml');
+
+    await replaceFileContent(path, 'new\n', 'template.yaml', undefined, stats);
+
+    expect(readFileSync(path, 'utf8')).toBe('new\n');
+    expect(modeOf(path)).toBe(0o644);
+  });
+
+  it('takes stats itself when none are given', async () => {
+    const path = writeWithMode('template.yaml', 0o664);
+    process.umask(0o022);
+
+    await replaceFileContent(path, 'new\n', 'template.yaml');
+
+    expect(readFileSync(path, 'utf8')).toBe('new\n');
+    expect(modeOf(path)).toBe(0o664);
+  });
+
+  it('keeps mode the umask leaves', async () => {
+    const path = writeWithMode('template.yaml', 0o640);
+    process.umask(0o022);
+    const { stats } = readTextFile(path, 'template.yaml');
+
+    await replaceFileContent(path, 'new\n', 'template.yaml', undefined, stats);
+
+    expect(modeOf(path)).toBe(0o640);
+  });
+
+  it('keeps the sticky bit', async () => {
+    const path = writeWithMode('template.yaml', 0o1644);
+    process.umask(0);
+
+    await replaceFileContent(path, 'new\n', 'template.yaml');
+
+    expect(modeOf(path)).toBe(0o1644);
+  });
+
+  it('rejects read-only stats', async () => {
+    const path = writeWithMode('template.yaml', 0o444);
+    const { stats } = readTextFile(path, 'apps/template.yaml');
+
+    await expect(
+      replaceFileContent(path, 'new\n', 'apps/template.yaml', undefined, stats),
+    ).rejects.toThrow(
+      'apps/template.yaml is read-only; make it writable (chmod u+w) to sync it',
+    );
+    expect(readFileSync(path, 'utf8')).toBe('old\n');
+  });
+});
+
+describe('writeFileAtomically', () => {
+  it('sets mode under a restrictive umask', async () => {
+    process.umask(0o077);
+    const path = join(folder, 'dist', 'apps', 'template.yaml');
+
+    await writeFileAtomically(path, 'new\n', 0o644);
+
+    expect(readFileSync(path, 'utf8')).toBe('new\n');
+    expect(statSync(path).mode & 0o777).toBe(0o644);
+  });
+
+  it('gives concurrent writes distinct temp files', async () => {
+    const paths = Array.from({ length: 20 }, (_, index) =>
+      join(folder, `template-${index}.yaml`),
+    );
+    const tempPaths: string[] = [];
+    const recordWrite = async (tempPath: string, text: string) => {
+      tempPaths.push(tempPath);
+      writeFileSync(tempPath, text, { flag: 'wx' });
+    };
+
+    await Promise.all(
+      paths.map((path) =>
+        writeFileAtomically(path, 'new\n', 0o644, recordWrite),
+      ),
+    );
+
+    expect(new Set(tempPaths).size).toBe(paths.length);
+    for (const tempPath of tempPaths) {
+      expect(tempPath).toMatch(
+        new RegExp(`\\.tmp-${process.pid}-[0-9a-f]{8}-\\d+$`),
+      );
+    }
+    expect(readdirSync(folder).sort()).toEqual(
+      paths.map((path) => path.slice(folder.length + 1)).sort(),
+    );
+  });
+});
