@@ -7,7 +7,7 @@
  * every template as sync-versions does.
  *
  * Usage: node -r @swc-node/register tools/bench/sync-versions-bench.ts
- *          [--runs N] [--concurrency N] [--settle]
+ *          [--runs N] [--concurrency N]
  *
  * sync-versions is timed as the library calls the executor makes
  * (`findTemplateFiles` and `syncFiles` in write mode with a given version,
@@ -32,29 +32,18 @@
  * a cost the in-place Python writes never pay. For the same reason, give
  * the filesystem a minute between two runs of this bench, which deletes
  * its tree at the end.
- *
- * Each sync-versions run still frees the 500 inodes its renames replace,
- * and the next timed run, seconds later, allocates past them. A single run
- * in a workspace does not pay that. `--settle` measures that case: before
- * each timed sync-versions run it waits until 62 s after the last one
- * (ext4 keeps an inode as recently deleted for 60 s, `RECENTCY_MIN`, and
- * stores the deletion time in whole seconds). While it waits it reads and
- * parses the tree every 5 s (`check` mode, which writes nothing). On the
- * VM measured, memory left idle for a minute was paged out, and the first
- * run after an idle wait paid for reading it back.
+
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { normalizeLayerConfig } from '../../packages/nx-lambda-layers/src/lib/layer-config';
 import { findTemplateFiles } from '../../packages/nx-lambda-layers/src/lib/sync/files';
 import {
   summarize,
   SYNC_CONCURRENCY,
   syncFiles,
-  type SyncMode,
 } from '../../packages/nx-lambda-layers/src/lib/sync/sync';
 
 const TEMPLATE_COUNT = 1_000;
@@ -159,7 +148,7 @@ function restoreTree(files: TreeFile[]): void {
   for (const file of files) writeFileSync(file.path, file.bytes);
 }
 
-async function syncTree(concurrency: number, mode: SyncMode = 'write') {
+async function syncTree(concurrency: number) {
   const search = await findTemplateFiles(WORK_DIR, ['.']);
   return syncFiles(
     search.files,
@@ -167,7 +156,7 @@ async function syncTree(concurrency: number, mode: SyncMode = 'write') {
       workspaceRoot: WORK_DIR,
       layers: [SOSW],
       versions: new Map([[SOSW.layerName, VERSION]]),
-      mode,
+      mode: 'write',
     },
     concurrency,
   );
@@ -215,16 +204,6 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** Waits until 62 s after `since`, reading the tree every 5 s. */
-async function settle(since: number): Promise<void> {
-  for (;;) {
-    const wait = since + 62_000 - Date.now();
-    if (wait <= 0) return;
-    await syncTree(SYNC_CONCURRENCY, 'check');
-    await sleep(Math.min(wait, 5_000));
-  }
-}
-
 /** Value of a positive integer option, or `fallback` when it is absent. */
 function integerOption(name: string, fallback: number): number {
   const index = process.argv.indexOf(name);
@@ -239,10 +218,8 @@ function integerOption(name: string, fallback: number): number {
 async function main(): Promise<void> {
   const runs = integerOption('--runs', 5);
   const concurrency = integerOption('--concurrency', SYNC_CONCURRENCY);
-  const settleBeforeEachRun = process.argv.includes('--settle');
   const tree = makeTree();
   await runSyncVersions(concurrency);
-  let lastSync = Date.now();
   restoreTree(tree);
   runPython(false);
   restoreTree(tree);
@@ -256,10 +233,8 @@ async function main(): Promise<void> {
   };
   const references = { node: 0, old: 0, all: 0 };
   for (let run = 0; run < runs; run++) {
-    if (settleBeforeEachRun) await settle(lastSync);
     restoreTree(tree);
     const ours = await runSyncVersions(concurrency);
-    lastSync = Date.now();
     restoreTree(tree);
     const old = runPython(false);
     restoreTree(tree);
@@ -284,12 +259,7 @@ async function main(): Promise<void> {
     `templates: ${TEMPLATE_COUNT} (${TOP_LEVEL_COUNT} in the top folder), ` +
       `half using the layer; ${cpus().length} CPUs (${cpus()[0]?.model})`,
   );
-  console.log(
-    'restore before each run: original bytes written in place' +
-      (settleBeforeEachRun
-        ? '; each sync-versions run starts 62 s after the previous one'
-        : ''),
-  );
+  console.log('restore before each run: original bytes written in place');
   line(
     `sync-versions (library call in this process, atomic writes, ` +
       `concurrency ${concurrency})`,
