@@ -223,6 +223,19 @@ describe('buildLayer', () => {
     ).toBe(true);
   });
 
+  it('keeps pip from warning about root', async () => {
+    writeRequirements('demo-http\n');
+    const env = { ...pipEnv };
+    delete env.PIP_ROOT_USER_ACTION;
+
+    await buildLayer({ ...layerOptions(), env });
+
+    // pip 22.1 and later warn on every run as root, as CI runs. Run as
+    // another user, this test passes without checking anything.
+    const warnings = infoLines.filter((line) => line.includes("'root' user"));
+    expect(warnings).toEqual([]);
+  });
+
   it('installs noDependencies packages with --no-deps', async () => {
     // orchestrator requires absent-dep, which no wheel provides.
     writeRequirements('Orchestrator==0.9.0\ndemo-http\n');

@@ -61,6 +61,7 @@ describe('pipInstallArgs', () => {
       '--disable-pip-version-check',
       '--no-input',
       '--upgrade',
+      '--no-warn-conflicts',
       '-r',
       '/ws/layer/requirements.txt',
     ]);
@@ -80,7 +81,7 @@ describe('pipInstallArgs', () => {
       },
     });
 
-    expect(args.slice(6)).toEqual([
+    expect(args.slice(7)).toEqual([
       '--no-deps',
       '-r',
       '/r.txt',

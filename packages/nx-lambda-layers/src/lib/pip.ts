@@ -70,7 +70,9 @@ function runProcess(
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,
-      env: options.env,
+      // Builds often run as root in CI containers, where pip 22.1 and later
+      // warn about it on every run. Older pips ignore the unknown variable.
+      env: { PIP_ROOT_USER_ACTION: 'ignore', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const lines: string[] = [];
@@ -130,6 +132,10 @@ export function pipInstallArgs(input: PipArgsInput): string[] {
     '--disable-pip-version-check',
     '--no-input',
     '--upgrade',
+    // pip checks the new packages against those of its own environment,
+    // not of the target folder, and prints an ERROR line for conflicts
+    // that do not concern the layer.
+    '--no-warn-conflicts',
   ];
   if (input.noDependencies) {
     args.push('--no-deps');
