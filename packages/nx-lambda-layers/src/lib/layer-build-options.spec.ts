@@ -439,6 +439,7 @@ describe('buildLayer target platform', () => {
       layerOptions({
         packages: ['demo-dep==1.4'],
         runtime: 'python3.12',
+        runtimes: ['python3.12'],
         layout: 'site-packages',
       }),
     );
@@ -457,6 +458,14 @@ describe('buildLayer target platform', () => {
       'layout "site-packages" needs a runtime',
     ],
     [{ exclude: 'tests' as unknown as string[] }, 'invalid exclude "tests"'],
+    [
+      { runtime: 'python3.12', layout: 'site-packages' as const },
+      'layout "site-packages" puts the packages under ' +
+        'python/lib/python3.12/site-packages/, which only python3.12 reads, ' +
+        'but the layer runtimes also list python3.10, python3.11, ' +
+        'python3.13; set runtimes in apps/demo-layer/layer.json to ' +
+        '["python3.12"] or use layout "python", which every runtime reads',
+    ],
     [
       { runtime: 'python3.10', runtimes: ['python3.12', 'python3.13'] },
       'runtime python3.10 is not one of the layer runtimes python3.12, ' +

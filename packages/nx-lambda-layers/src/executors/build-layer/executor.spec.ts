@@ -162,6 +162,13 @@ describe('build-layer executor', () => {
 
   it('installs inline packages for a runtime', async () => {
     rmSync(join(workspaceRoot, PROJECT_ROOT, 'requirements.txt'));
+    const layerFile = join(workspaceRoot, PROJECT_ROOT, 'layer.json');
+    const layer = JSON.parse(readFileSync(layerFile, 'utf8'));
+    // A site-packages layout is read only by the runtime it names.
+    writeFileSync(
+      layerFile,
+      JSON.stringify({ ...layer, runtimes: ['python3.12'] }),
+    );
 
     const result = await buildLayerExecutor(
       {

@@ -36,9 +36,11 @@ export function checkBuildSettings(
     config.architectures,
     source,
   );
+  const prefix = layoutPrefix(config.layout, config.runtime);
+  checkSitePackagesRuntimes(config, prefix, source);
   return {
     target,
-    prefix: layoutPrefix(config.layout, config.runtime),
+    prefix,
     exclude: excludeMatcher(config, source),
     noDependencies: checkStringList(config, source, 'noDependencies'),
   };
@@ -63,6 +65,30 @@ function checkListed(
         `to ${option}s in ${source}`,
     );
   }
+}
+
+/**
+ * Throws when a `site-packages` layout would be published for more than
+ * its one runtime: Lambda adds `python/lib/python3.X/site-packages` to the
+ * path only on Python 3.X, so the other runtimes would not find the
+ * packages.
+ */
+function checkSitePackagesRuntimes(
+  config: LayerConfig,
+  prefix: string,
+  source: string,
+): void {
+  if (config.layout !== 'site-packages') return;
+  const others = config.runtimes.filter(
+    (runtime) => runtime !== config.runtime,
+  );
+  if (others.length === 0) return;
+  throw new Error(
+    `layout "site-packages" puts the packages under ${prefix}, which only ` +
+      `${config.runtime} reads, but the layer runtimes also list ` +
+      `${others.join(', ')}; set runtimes in ${source} to ` +
+      `["${config.runtime}"] or use layout "python", which every runtime reads`,
+  );
 }
 
 function checkStringList(
