@@ -225,8 +225,7 @@ describe('buildLayer', () => {
 
   it('keeps pip from warning about root', async () => {
     writeRequirements('demo-http\n');
-    const env = { ...pipEnv };
-    delete env.PIP_ROOT_USER_ACTION;
+    const { PIP_ROOT_USER_ACTION: _ignored, ...env } = pipEnv;
 
     await buildLayer({ ...layerOptions(), env });
 

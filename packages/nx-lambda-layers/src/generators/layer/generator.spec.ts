@@ -140,6 +140,13 @@ describe('layer generator', () => {
     ).rejects.toThrow('invalid runtimes nodejs20.x');
   });
 
+  it('rejects an SSM name that publish would reject', async () => {
+    await expect(
+      layerGenerator(tree, { name: 'tools', ssmParameter: 'layers/tools arn' }),
+    ).rejects.toThrow('invalid SSM parameter name "layers/tools arn"');
+    expect(tree.exists('apps/tools')).toBe(false);
+  });
+
   it('rejects an invalid layer name', async () => {
     await expect(
       layerGenerator(tree, { name: 'tools', layerName: 'a b' }),

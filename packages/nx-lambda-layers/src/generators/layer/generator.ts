@@ -16,6 +16,7 @@ import {
   type LayerConfig,
 } from '../../lib/layer-config';
 import { LAYER_ZIP_FILE, layerOutputDir } from '../../lib/manifest';
+import { checkSsmParameterName } from '../../lib/publish/settings';
 import { initGenerator, isPluginRegistered } from '../init/generator';
 import {
   assertNewProject,
@@ -85,6 +86,7 @@ export function normalizeOptions(
     'the layer options',
   );
   assertRuntimes(config.runtimes);
+  checkSsmParameterName(config.ssmParameter);
   assertUnusedIdentity(tree, config);
 
   return {

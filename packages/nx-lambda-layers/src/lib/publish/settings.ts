@@ -106,7 +106,8 @@ export function ssmParameterName(
  */
 const SSM_PARAMETER_NAME = /^(\/[a-zA-Z0-9_.\-/]+|[a-zA-Z0-9_.\-]+)$/;
 
-function checkSsmParameterName(name: string): string {
+/** Returns `name`, or throws when SSM would reject it. */
+export function checkSsmParameterName(name: string): string {
   if (!SSM_PARAMETER_NAME.test(name)) {
     throw new PublishSettingsError(
       `invalid SSM parameter name ${JSON.stringify(name)}; use letters, ` +
