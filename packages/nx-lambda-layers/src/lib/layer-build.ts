@@ -19,7 +19,7 @@ import {
   planPipRuns,
   readRequirementLines,
 } from './build/pip-runs';
-import { unpinnedRequirements } from './build/requirement-sources';
+import { findUnpinnedRequirements } from './build/pinning';
 import { type BuildSettings, checkBuildSettings } from './build/settings';
 import { LAYER_CONFIG_FILE, type LayerConfig } from './layer-config';
 import {
@@ -122,7 +122,9 @@ export async function buildLayer(
     ref: options.ref,
     configSource: configSource(options),
   });
-  warnUnpinned(lines);
+  warnUnpinned(
+    findUnpinnedRequirements(lines, dirname(paths.requirementsFile)),
+  );
 
   await rm(paths.stagingDir, { recursive: true, force: true });
   await mkdir(paths.pythonDir, { recursive: true });
@@ -174,8 +176,7 @@ async function checkPython(
   logger.info(`Using pip ${versions.pip} on Python ${versions.python}`);
 }
 
-function warnUnpinned(lines: string[]): void {
-  const unpinned = unpinnedRequirements(lines);
+function warnUnpinned(unpinned: string[]): void {
   if (unpinned.length > 0) {
     logger.warn(
       `requirements not pinned to one version: ${unpinned.join(', ')}. A ` +
