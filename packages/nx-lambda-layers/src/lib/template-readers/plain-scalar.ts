@@ -1,8 +1,8 @@
 /**
  * Resolves a plain (unquoted, untagged) scalar as the YAML 1.2 core schema
- * of the `yaml` library does (version 2.9, `intAsBigInt` off): null,
- * booleans, integers in decimal, octal `0o` and hexadecimal `0x`, floats
- * with `.inf` and `.nan`, and strings for everything else.
+ * of the `yaml` library does (version 2.9, `intAsBigInt` off). The types
+ * are null, booleans, integers in decimal, octal `0o` and hexadecimal
+ * `0x`, and floats with `.inf` and `.nan`. Everything else is a string.
  */
 export function resolvePlainScalar(source: string): unknown {
   const first = source.charCodeAt(0);

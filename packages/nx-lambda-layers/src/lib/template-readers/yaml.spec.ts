@@ -60,19 +60,55 @@ describe('readYamlNodes', () => {
     ['leading space of a byte order mark', ' \na: b\n'],
     ['unicode text', 'a: héllo wörld\nb: "日本"\n'],
     ['trailing spaces', 'a: b   \nc: "d"   \n'],
+    ['literal block scalar', 'a: |\n  x\n    y\n  z  \nb: 1\n'],
+    ['strip chomping', 'a: |-\n  x\n\n\nb: >-\n  y\n'],
+    ['keep chomping', 'a: |+\n  x\n\n  \nb: >+\n  y\n\n'],
+    ['blank lines in a block scalar', 'a: |\n\n  x\n\n  \n  y\n\n\nb: 1\n'],
+    ['folded scalar', 'a: >\n  x\n  y\n\n  z\n   more\n\n  w\n  v\n'],
+    ['folded scalar with leading blank lines', 'a: >-\n\n  x\n  y\n'],
+    ['block scalar without a final line break', 'a: x\nb: |\n  y'],
+    ['folded scalar without a final line break', 'a: >-\n  x\n  y'],
+    ['block scalar header comment', 'a: | # c\n  x\n  # text\n# c\nb: 1\n'],
+    ['tagged block scalars', 'a: !Sub |\n  ${A}\nb: !Base64 >-\n  x\n'],
+    [
+      'block scalar items',
+      'a:\n  - |\n    x\n  - b: >-\n      y\n    c: 1\nd:\n- |\n z\n',
+    ],
+    ['block scalar at the end', 'a:\n  b:\n    c: |-\n      x\n\n\n'],
+    [
+      'CRLF block scalars',
+      'a: |\r\n  x\r\n\r\n  y\r\n\r\nb: >-\r\n  c\r\n  d\r\n',
+    ],
+    ['comment after a nested block', 'a:\n  b:\n    - x\n  # c\n  d: 1\n'],
+    ['comment at an ended block', 'a:\n  b:\n    - x\n    # c\n  d: 1\n'],
+    ['comment after a block scalar', 'a:\n  b: |\n    x\n  # c\n  d: 1\n# e\n'],
   ])('reads %s as the yaml library does', (_name, text) => {
     expectSameAsYamlLibrary(text);
   });
 
   it.each([
     ['anchor', 'a: &x 1\nb: *x\n'],
-    ['block scalar', 'a: |\n  text\n'],
-    ['folded scalar', 'a: >\n  text\n'],
+    ['indentation indicator', 'a: |2\n   text\n'],
+    ['text after a block scalar header', 'a: | text\n'],
+    ['tab in a block scalar', 'a: |\n  x\ty\n'],
+    ['empty block scalar', 'a: >\nb: 1\n'],
+    ['more-indented leading blank line', 'a: |\n     \n  text\n'],
+    ['more-indented blank line', 'a: |\n  x\n     \n  y\n'],
+    ['keep chomping with spaces at the end', 'a: |+\n  x\n  '],
+    [
+      'comment indented into an ended block',
+      'a:\n  b:\n    - x\n    # c\nd: 1\n',
+    ],
+    ['comment indented at the end', 'a:\n  b: x\n   # c\n'],
     ['multi-line plain scalar', 'a: b\n  c\n'],
     ['multi-line quoted scalar', 'a: "b\n  c"\n'],
     ['multi-line flow', 'a: [b,\n  c]\n'],
     ['empty value', 'a:\nb: 1\n'],
     ['empty item', 'a:\n  -\n  - b\n'],
+    ['empty value in a compact mapping', 'a:\n  - b:\n    c: 1\n'],
+    ['scalar below its key', 'a:\n  b:c\n'],
+    ['tag on its own line', 'a:\n  !If\n    - b\n'],
+    ['pair in a flow sequence', 'a: [b, "c": d]\n'],
     ['explicit key', '? a\n: b\n'],
     ['unknown tag', 'a: !Custom b\n'],
     ['standard tag', 'a: !!str 1\n'],
@@ -131,6 +167,33 @@ describe('readYamlNodes', () => {
     }
     // Most generated documents are within what the reader covers.
     expect(read).toBeGreaterThan(200);
+  });
+
+  it('reads generated documents with comments as the yaml library does', () => {
+    const random = seededRandom(11);
+    let read = 0;
+    for (let index = 0; index < 300; index++) {
+      const base = stringify(randomMapping(random, 3), {
+        lineWidth: 0,
+        indentSeq: random() < 0.5,
+        indent: random() < 0.5 ? 2 : 4,
+      });
+      // Comment lines at any indentation after any line, some after a blank line.
+      const lines: string[] = [];
+      for (const line of base.split('\n')) {
+        lines.push(line);
+        if (random() < 0.25) {
+          if (random() < 0.3) lines.push('');
+          lines.push(`${' '.repeat(Math.floor(random() * 9))}# comment`);
+        }
+      }
+      const text = lines.join(random() < 0.2 ? '\r\n' : '\n');
+      const nodes = readYamlNodes(text);
+      if (nodes === undefined) continue;
+      read++;
+      expect(describeRoot(nodes)).toEqual(describeYamlLibraryRoot(text));
+    }
+    expect(read).toBeGreaterThan(100);
   });
 });
 
@@ -192,6 +255,8 @@ const WORDS = [
   'héllo',
   '',
   ' padded ',
+  'first line\nsecond line\n',
+  'a\n\n  b',
 ];
 
 function randomScalar(random: () => number): unknown {

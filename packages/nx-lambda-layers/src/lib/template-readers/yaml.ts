@@ -1,22 +1,36 @@
 import { Pair, Scalar, YAMLMap, YAMLSeq, type Node } from 'yaml';
 import { SHORT_FORM_TAGS } from '../template';
 import { resolvePlainScalar } from './plain-scalar';
+import {
+  CARRIAGE_RETURN,
+  COLON,
+  DASH,
+  DECLINED,
+  decline,
+  HASH,
+  NOT_PLAIN_START,
+  SPACE,
+} from './yaml-common';
+import { FlowReader, readScalar } from './yaml-flow';
 
 /**
  * Reads the block-style YAML that CloudFormation templates are usually
- * written in, and builds the node tree that `parseDocument` of the `yaml`
- * library builds for the same text: the same kinds, tags, scalar values
- * and types, and the same first two offsets of every node's range.
+ * written in. It builds the node tree that `parseDocument` of the `yaml`
+ * library builds for the same text, with the same kinds, tags, scalar
+ * values and types, and the same first two offsets of every node's range.
  *
  * It covers one document whose root is a block mapping, with block
  * mappings and sequences indented by spaces, compact mappings in sequence
- * items, one-line plain, single-quoted and double-quoted scalars, one-line
- * flow collections, comments, and the CloudFormation short-form tags. For
- * anything else it returns undefined and the caller parses the text with
- * the `yaml` library, which also reports syntax errors. That includes
- * anchors and aliases, block scalars (`|`, `>`), scalars or flow
- * collections over several lines, empty values, explicit keys, other tags,
- * directives, several documents, tabs and duplicate keys.
+ * items, one-line plain, single-quoted and double-quoted scalars, literal
+ * and folded block scalars, one-line flow collections, comments, and the
+ * CloudFormation short-form tags. For anything else it returns undefined
+ * and the caller parses the text with the `yaml` library, which also
+ * reports syntax errors. That includes anchors and aliases, block scalars
+ * with an indentation indicator, and plain or quoted scalars and flow
+ * collections over several lines. It also includes empty values, explicit
+ * keys, other tags, directives, several documents, tabs, duplicate keys,
+ * and comments that the library would attach inside a block collection
+ * that ends there.
  *
  * NOTE: the third offset of a range (the end including trailing comments)
  * is the end of the node's last line for block-context nodes and equals
@@ -37,20 +51,6 @@ export function readYamlNodes(text: string): Node | undefined {
 /** Tabs, control characters other than line feed, and a lone carriage return. */
 const UNSUPPORTED_CHARACTERS = /[\0-\x09\x0b-\x0c\x0e-\x1f\x7f]|\r(?!\n)/;
 
-/** Thrown inside the reader when the text needs the full parser. */
-const DECLINED = new Error('declined by the block YAML reader');
-
-function decline(): never {
-  throw DECLINED;
-}
-
-const SPACE = 0x20;
-const HASH = 0x23;
-const COLON = 0x3a;
-const DASH = 0x2d;
-const LINE_FEED = 0x0a;
-const CARRIAGE_RETURN = 0x0d;
-
 /** One line of the text. `content` is the offset of its first non-space. */
 interface Line {
   start: number;
@@ -61,11 +61,6 @@ interface Line {
   /** Offset of the next line's start, or the text length. */
   next: number;
 }
-
-/** First characters that cannot start a plain scalar. */
-const NOT_PLAIN_START = new Set('[]{},#&*!|>\'"%@`?');
-/** Characters that end a plain scalar inside a flow collection. */
-const FLOW_INDICATORS = new Set(',[]{}');
 
 class BlockReader {
   /** Start of the first line not read yet. */
@@ -110,6 +105,43 @@ class BlockReader {
       start = next;
     }
     return undefined;
+  }
+
+  /**
+   * Returns the maximum indentation of a trailing comment that stays with
+   * the block mapping at `indent`. It is one less when the mapping's last
+   * value is a block sequence at the same indentation, because that
+   * sequence takes such comments.
+   */
+  private trailingCommentLimit(map: YAMLMap, indent: number): number {
+    const last = map.items[map.items.length - 1]?.value;
+    if (!(last instanceof YAMLSeq) || last.flow || !last.range) return indent;
+    const dash = last.range[0];
+    const column = dash - (this.text.lastIndexOf('\n', dash - 1) + 1);
+    return column === indent ? indent - 1 : indent;
+  }
+
+  /**
+   * Declines when a nested block collection ends before `next` (or at the
+   * end of the text) and a comment line between them is indented more than
+   * `limit` (see `trailingCommentLimit`). The `yaml` library attaches such
+   * a comment to a node inside the collection, which moves the end offset
+   * of that node and of the collections around it to the end of the
+   * comment. A comment up to `limit` only moves the third offset of the
+   * collection itself.
+   */
+  private checkTrailingComments(limit: number, next: Line | undefined): void {
+    const { text } = this;
+    const end = next ? next.start : text.length;
+    let start = this.pos;
+    while (start < end) {
+      const content = this.skipSpaces(start, end);
+      if (text.charCodeAt(content) === HASH && content - start > limit) {
+        decline();
+      }
+      const lineEnd = text.indexOf('\n', content);
+      start = lineEnd === -1 ? end : lineEnd + 1;
+    }
   }
 
   private isDocumentMarker(line: Line): boolean {
@@ -179,7 +211,14 @@ class BlockReader {
     for (;;) {
       if (!entry) {
         const line = this.peekLine();
-        if (!line || line.indent < indent) break;
+        if (!line || line.indent < indent) {
+          if (indent > 0)
+            this.checkTrailingComments(
+              this.trailingCommentLimit(map, indent),
+              line,
+            );
+          break;
+        }
         if (line.indent > indent || this.isSequenceItem(line)) decline();
         this.pos = line.next;
         entry = { start: line.content, line };
@@ -225,6 +264,12 @@ class BlockReader {
       at = this.skipSpaces(tagEnd, line.end);
       if (at === tagEnd && at < line.end) decline();
     }
+    const first = text[at];
+    if (at < line.end && (first === '|' || first === '>')) {
+      const scalar = this.readBlockScalar(at, line, indent);
+      if (tag) scalar.tag = tag;
+      return scalar;
+    }
     if (at < line.end && text.charCodeAt(at) !== HASH) {
       return this.readInline(at, line, tag);
     }
@@ -238,6 +283,84 @@ class BlockReader {
     const block = this.readBlock(below);
     if (tag) block.tag = tag;
     return block;
+  }
+
+  /**
+   * Reads a literal (`|`) or folded (`>`) block scalar whose header is at
+   * `start` of `line`, with clip, strip (`-`) or keep (`+`) chomping. Its
+   * content lines are indented by more than `indent`, which is the column
+   * of the mapping keys or sequence dashes that own it. An explicit
+   * indentation indicator, an empty scalar, and a line of only spaces that
+   * is indented beyond the content are left to the full parser.
+   */
+  private readBlockScalar(start: number, line: Line, indent: number): Scalar {
+    const { text } = this;
+    let at = start + 1;
+    let chomping = text[at];
+    if (chomping === '-' || chomping === '+') at++;
+    else chomping = '';
+    if (!this.isBlankOrComment(at, line.end)) decline();
+
+    // Lines of the scalar without their indentation; '' for an empty line.
+    const lines: string[] = [];
+    let contentIndent = -1;
+    let leadingSpaces = 0;
+    let contentLines = 0;
+    let contentEnd = line.next;
+    let lineStart = line.next;
+    while (lineStart < text.length) {
+      const content = this.skipSpaces(lineStart, text.length);
+      let lineEnd = text.indexOf('\n', content);
+      if (lineEnd === -1) lineEnd = text.length;
+      const next = Math.min(lineEnd + 1, text.length);
+      const bodyEnd =
+        text.charCodeAt(lineEnd - 1) === CARRIAGE_RETURN
+          ? lineEnd - 1
+          : lineEnd;
+      const spaces = content - lineStart;
+      if (content >= bodyEnd) {
+        if (contentIndent < 0) leadingSpaces = Math.max(leadingSpaces, spaces);
+        else if (spaces > contentIndent) decline();
+        // The yaml library (2.9) counts no empty line for spaces that end
+        // the text without a line break.
+        if (chomping === '+' && lineEnd === text.length) decline();
+        lines.push('');
+        lineStart = next;
+        continue;
+      }
+      if (contentIndent < 0) {
+        if (spaces <= indent || leadingSpaces > spaces) decline();
+        contentIndent = spaces;
+      } else if (spaces < contentIndent) {
+        break;
+      }
+      lines.push(text.slice(lineStart + contentIndent, bodyEnd));
+      contentLines = lines.length;
+      contentEnd = next;
+      lineStart = next;
+    }
+    if (contentIndent < 0) decline();
+    this.pos = lineStart;
+
+    const body =
+      text[start] === '>'
+        ? foldLines(lines, contentLines)
+        : lines.slice(0, contentLines).join('\n');
+    let value = body;
+    let end = contentEnd;
+    if (chomping === '') {
+      value = `${body}\n`;
+    } else if (chomping === '+') {
+      // Keep chomping also keeps the trailing empty lines, and the range
+      // ends after them.
+      value = `${body}\n${'\n'.repeat(lines.length - contentLines)}`;
+      end = lineStart;
+    }
+    const scalar = new Scalar(value);
+    scalar.type =
+      text[start] === '>' ? Scalar.BLOCK_FOLDED : Scalar.BLOCK_LITERAL;
+    scalar.range = [start, end, end];
+    return scalar;
   }
 
   /** Offset of the first space after `offset`, or `end`. */
@@ -337,9 +460,15 @@ class BlockReader {
     for (;;) {
       if (!item) {
         const line = this.peekLine();
-        if (!line || line.indent < indent) break;
+        if (!line || line.indent < indent) {
+          this.checkTrailingComments(indent, line);
+          break;
+        }
         if (line.indent > indent) decline();
-        if (!this.isSequenceItem(line)) break;
+        if (!this.isSequenceItem(line)) {
+          this.checkTrailingComments(indent, line);
+          break;
+        }
         this.pos = line.next;
         item = { dash: line.content, line };
       }
@@ -390,187 +519,31 @@ class BlockReader {
   }
 }
 
-/** Reads a one-line flow collection; any line break declines. */
-class FlowReader {
-  pos = 0;
-
-  constructor(
-    private readonly text: string,
-    private readonly end: number,
-  ) {}
-
-  readCollection(start: number): YAMLMap | YAMLSeq {
-    const isMap = this.text[start] === '{';
-    const close = isMap ? '}' : ']';
-    const collection = isMap ? new YAMLMap() : new YAMLSeq();
-    collection.flow = true;
-    const keys = new Set<unknown>();
-    this.pos = this.skipSpaces(start + 1);
-    if (this.text[this.pos] === close) {
-      this.pos++;
-      collection.range = [start, this.pos, this.pos];
-      return collection;
-    }
-    for (;;) {
-      if (isMap) {
-        const key = this.readItem(true);
-        if (!(key instanceof Scalar) || key.tag) decline();
-        if (keys.has(key.value)) decline();
-        keys.add(key.value);
-        this.pos = this.skipSpaces(this.pos);
-        if (this.text.charCodeAt(this.pos) !== COLON) decline();
-        this.pos = this.skipSpaces(this.pos + 1);
-        (collection as YAMLMap).items.push(new Pair(key, this.readItem(false)));
-      } else {
-        (collection as YAMLSeq).items.push(this.readItem(false));
-      }
-      this.pos = this.skipSpaces(this.pos);
-      const next = this.text[this.pos];
-      if (next === close) {
-        this.pos++;
-        collection.range = [start, this.pos, this.pos];
-        return collection;
-      }
-      if (next !== ',') decline();
-      this.pos = this.skipSpaces(this.pos + 1);
-      // A trailing comma and an empty entry are left to the full parser.
-      if (this.text[this.pos] === close || this.text[this.pos] === ',') {
-        decline();
-      }
-    }
-  }
-
-  /** Reads a flow item: a scalar or nested collection, maybe tagged. */
-  private readItem(isKey: boolean): Node {
-    const { text } = this;
-    let tag: string | undefined;
-    if (text[this.pos] === '!') {
-      if (isKey) decline();
-      let tagEnd = this.pos;
-      while (tagEnd < this.end && text.charCodeAt(tagEnd) !== SPACE) tagEnd++;
-      tag = text.slice(this.pos, tagEnd);
-      if (!(tag in SHORT_FORM_TAGS) || tagEnd >= this.end) decline();
-      this.pos = this.skipSpaces(tagEnd);
-    }
-    const first = text[this.pos];
-    let node: Node;
-    if (first === '[' || first === '{') {
-      if (isKey) decline();
-      node = this.readCollection(this.pos);
-    } else {
-      const scalar = readScalar(
-        text,
-        this.pos,
-        this.end,
-        true,
-        tag !== undefined,
-      );
-      this.pos = (scalar.range as number[])[1];
-      node = scalar;
-    }
-    if (tag) node.tag = tag;
-    return node;
-  }
-
-  private skipSpaces(offset: number): number {
-    while (offset < this.end && this.text.charCodeAt(offset) === SPACE) {
-      offset++;
-    }
-    if (offset >= this.end) decline();
-    return offset;
-  }
-}
-
 /**
- * Reads a one-line scalar at `start`. A plain scalar ends before a comment
- * or `: `, and in a flow collection also before a flow indicator. Its
- * value follows the core schema unless it is tagged.
+ * Joins the first `count` lines of a folded block scalar: a line break
+ * between two lines of text becomes a space, and each empty line between
+ * them a line feed. Line breaks next to a more-indented line (one that
+ * starts with a space) are kept.
  */
-function readScalar(
-  text: string,
-  start: number,
-  end: number,
-  inFlow: boolean,
-  tagged: boolean,
-): Scalar {
-  const first = text[start];
-  if (first === '"') return readDoubleQuoted(text, start, end);
-  if (first === "'") return readSingleQuoted(text, start, end);
-  const next = text.charCodeAt(start + 1);
-  const indicatorWithSpace =
-    (first === '-' || first === ':' || first === '?') &&
-    (start + 1 >= end ||
-      next === SPACE ||
-      (inFlow && FLOW_INDICATORS.has(text[start + 1])));
-  if (NOT_PLAIN_START.has(first) || indicatorWithSpace) decline();
-
-  let at = start;
-  let valueEnd = start;
-  while (at < end) {
-    const code = text.charCodeAt(at);
-    if (code === SPACE) {
-      if (text.charCodeAt(at + 1) === HASH) break;
-    } else {
-      if (inFlow) {
-        if (FLOW_INDICATORS.has(text[at])) break;
-        if (code === COLON) {
-          const after = text[at + 1];
-          if (at + 1 >= end || after === ' ' || FLOW_INDICATORS.has(after)) {
-            break;
-          }
-        }
-      }
-      valueEnd = at + 1;
-    }
-    at++;
-  }
-  const source = text.slice(start, valueEnd);
-  const scalar = new Scalar(tagged ? source : resolvePlainScalar(source));
-  scalar.type = Scalar.PLAIN;
-  scalar.range = [start, valueEnd, valueEnd];
-  return scalar;
-}
-
-function readSingleQuoted(text: string, start: number, end: number): Scalar {
-  let at = start + 1;
-  for (;;) {
-    at = text.indexOf("'", at);
-    if (at === -1 || at >= end) decline();
-    if (text[at + 1] !== "'") break;
-    at += 2;
-  }
-  const scalar = new Scalar(text.slice(start + 1, at).replaceAll("''", "'"));
-  scalar.type = Scalar.QUOTE_SINGLE;
-  scalar.range = [start, at + 1, at + 1];
-  return scalar;
-}
-
-/** JSON's escapes, which YAML's double-quoted style reads the same way. */
-const JSON_ESCAPE = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/g;
-
-function readDoubleQuoted(text: string, start: number, end: number): Scalar {
-  let at = start + 1;
-  let escaped = false;
-  for (;;) {
-    const code = text.charCodeAt(at);
-    if (at >= end) decline();
-    if (code === 0x5c /* \ */) {
-      escaped = true;
-      at += 2;
+function foldLines(lines: string[], count: number): string {
+  let value = '';
+  let previous: string | undefined;
+  let empty = 0;
+  for (const line of lines.slice(0, count)) {
+    if (line === '') {
+      empty++;
       continue;
     }
-    if (code === 0x22 /* " */) break;
-    at++;
+    if (previous === undefined) {
+      value += '\n'.repeat(empty);
+    } else if (previous[0] !== ' ' && line[0] !== ' ') {
+      value += empty === 0 ? ' ' : '\n'.repeat(empty);
+    } else {
+      value += '\n'.repeat(empty + 1);
+    }
+    value += line;
+    previous = line;
+    empty = 0;
   }
-  const source = text.slice(start + 1, at);
-  let value = source;
-  if (escaped) {
-    // Other YAML escapes (\x, \U, \N, \e, ...) are left to the full parser.
-    if (source.replace(JSON_ESCAPE, '').includes('\\')) decline();
-    value = JSON.parse(`"${source}"`) as string;
-  }
-  const scalar = new Scalar(value);
-  scalar.type = Scalar.QUOTE_DOUBLE;
-  scalar.range = [start, at + 1, at + 1];
-  return scalar;
+  return value;
 }
