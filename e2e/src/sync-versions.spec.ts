@@ -59,8 +59,15 @@ describe('nx run sosw-layer:sync-versions', () => {
     const run = syncVersions('--render');
 
     expect(run.status).toBe(0);
+    // The copy's CodeUri points back at the source's code, so the copy
+    // deploys from dist/ too.
     expect(readFileSync(join(root, 'dist', TEMPLATE), 'utf8')).toBe(
-      original.replace('sosw:SOSW_LAYER_PLACEHOLDER', 'sosw:5'),
+      original
+        .replace('sosw:SOSW_LAYER_PLACEHOLDER', 'sosw:5')
+        .replace(
+          'CodeUri: src',
+          'CodeUri: ../../../apps/legacy-sosw-worker/src',
+        ),
     );
     expect(readFileSync(join(root, TEMPLATE), 'utf8')).toBe(original);
   });

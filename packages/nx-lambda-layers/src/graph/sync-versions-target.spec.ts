@@ -22,6 +22,16 @@ describe('buildTargets: sync-versions', () => {
     );
   });
 
+  it('never runs in parallel', () => {
+    const targets = buildTargets(
+      LAYER,
+      'apps/sosw-layer',
+      normalizeOptions({}),
+    );
+
+    expect(targets['sync-versions'].parallelism).toBe(false);
+  });
+
   it('uses the configured name', () => {
     const options = normalizeOptions({ syncVersionsTargetName: 'sync' });
 

@@ -115,6 +115,10 @@ function syncVersionsTarget(layer: string): TargetConfiguration {
     executor: 'nx-lambda-layers:sync-versions',
     // It reads AWS and rewrites files of other projects, so it always runs.
     cache: false,
+    // The runs of two layers can rewrite the same template. Each run reads
+    // all files before it writes any, so in parallel one run would
+    // overwrite the other's changes.
+    parallelism: false,
     inputs: [`{projectRoot}/${LAYER_CONFIG_FILE}`],
     outputs: [],
     metadata: {

@@ -58,6 +58,11 @@ export interface LayerReference {
    * `version`, unless the token is written with YAML or JSON escapes.
    */
   versionRange?: [number, number];
+  /**
+   * Version token of an `arn` reference whose version is neither a number
+   * nor the placeholder, such as `${LayerVersion}`, for messages.
+   */
+  unknownVersion?: string;
 }
 
 const SSM_PARAMETER_TYPE = 'AWS::SSM::Parameter::Value<String>';
@@ -451,7 +456,9 @@ function addSubVariableReference(
   scan.references.push({
     ...baseReference(scan, layer, 'arn', matchOffset(scan, scanned, match)),
     ...logicalIdOf(path),
-    ...(version === undefined ? {} : { version }),
+    ...(version === undefined
+      ? { unknownVersion: variable.tag ? `${variable.tag} ${token}` : token }
+      : { version }),
     ...(versionRange ? { versionRange } : {}),
   });
 }
@@ -485,9 +492,12 @@ function addStringReference(
     version === undefined
       ? undefined
       : mapToSource(scan.template, scanned, tokenStart, tokenEnd);
+  const unknownVersion =
+    kind === 'arn' && version === undefined ? match[2] : undefined;
   const versionFields = {
     ...(version === undefined ? {} : { version }),
     ...(versionRange ? { versionRange } : {}),
+    ...(unknownVersion === undefined ? {} : { unknownVersion }),
   };
   scan.references.push({
     ...baseReference(scan, layer, kind, matchOffset(scan, scanned, match)),

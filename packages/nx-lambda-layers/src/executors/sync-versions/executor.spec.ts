@@ -2,7 +2,9 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  realpathSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -174,12 +176,40 @@ describe('sync-versions executor', () => {
     );
   });
 
+  it('dry run keeps CR of the last line', async () => {
+    write('apps/orders/template.yaml', TEMPLATE.replace(/\n/g, '\r\n'));
+
+    await run({ layerVersion: 7, dryRun: true, paths: ['apps/orders'] });
+
+    const diff = logs.find((line) => line.startsWith('info: --- a/'));
+    const arn = PLACEHOLDER_ARN.replace('SOSW_LAYER_PLACEHOLDER', '7');
+    expect(diff?.endsWith(`+        - !Sub "${arn}"\r`)).toBe(true);
+  });
+
   it('render writes copies under dist', async () => {
     const result = await run({ layerVersion: 7, render: true });
 
     expect(result).toEqual({ success: true });
     expect(read('apps/orders/template.yaml')).toBe(TEMPLATE);
     expect(read('dist/apps/orders/template.yaml')).toBe(synced(7));
+  });
+
+  it.each([
+    ['.', 'the workspace root, so the copies would replace the sources'],
+    ['', 'the workspace root, so the copies would replace the sources'],
+    ['apps/..', 'the workspace root, so the copies would replace the sources'],
+    ['../rendered', 'outside the workspace'],
+    ['/tmp/rendered', 'outside the workspace'],
+  ])('render rejects render dir %j', async (renderDir, problem) => {
+    const result = await run({ layerVersion: 7, render: true, renderDir });
+
+    expect(result).toEqual({ success: false });
+    expect(read('apps/orders/template.yaml')).toBe(TEMPLATE);
+    expect(logs).toContain(
+      `error: sync-versions failed for sosw-layer: --render-dir "${renderDir}" ` +
+        `is ${problem}; pass a folder inside the workspace, relative to ` +
+        'its root, such as dist',
+    );
   });
 
   it('to-ssm rewrites without AWS calls', async () => {
@@ -249,6 +279,53 @@ describe('sync-versions executor', () => {
     } finally {
       rmSync(outside, { recursive: true, force: true });
     }
+  });
+
+  it('rejects a symlinked path leading outside', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'sync-outside-'));
+    writeFileSync(join(outside, 'template.yaml'), TEMPLATE);
+    symlinkSync(outside, join(workspaceRoot, 'apps/linked'));
+
+    try {
+      const result = await run({ layerVersion: 7, paths: ['apps/linked'] });
+
+      expect(result).toEqual({ success: false });
+      expect(readFileSync(join(outside, 'template.yaml'), 'utf8')).toBe(
+        TEMPLATE,
+      );
+      expect(logs).toContain(
+        'error: sync-versions failed for sosw-layer: path apps/linked ' +
+          `leads outside the workspace, to ${realpathSync(outside)}; pass ` +
+          'folders inside it, relative to the workspace root',
+      );
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects a path that is a file', async () => {
+    const path = 'apps/orders/template.yaml';
+
+    const result = await run({ layerVersion: 7, paths: [path] });
+
+    expect(result).toEqual({ success: false });
+    expect(read(path)).toBe(TEMPLATE);
+    expect(logs).toContain(
+      `error: sync-versions failed for sosw-layer: path ${path} is not a ` +
+        'folder; pass folders, relative to the workspace root',
+    );
+  });
+
+  it('rejects an empty path', async () => {
+    const result = await run({ layerVersion: 7, paths: ['apps/orders', ''] });
+
+    expect(result).toEqual({ success: false });
+    expect(read('apps/unrelated/template.yaml')).toBe(TEMPLATE);
+    expect(logs).toContain(
+      'error: sync-versions failed for sosw-layer: --paths contains an ' +
+        'empty path; pass folders, relative to the workspace root, or . ' +
+        'for the whole workspace',
+    );
   });
 
   it('rejects paths that do not exist', async () => {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
 import {
@@ -41,7 +41,9 @@ export default async function syncVersionsExecutor(
         mode: modeOf(options),
         version: options.layerVersion,
         toSsm: options.toSsm,
-        renderDir: options.renderDir,
+        renderDir: options.render
+          ? checkRenderDir(context.root, options.renderDir)
+          : undefined,
         region: options.region,
         profile: options.profile,
       },
@@ -88,26 +90,81 @@ function foldersToSearch(
 
 /**
  * Returns `paths` relative to the workspace root. Throws for a path that
- * does not exist or leads outside the workspace, because a rewrite must
- * never leave it and a mistyped folder would otherwise sync nothing.
+ * is empty, does not exist or is not a folder, and for one that leads
+ * outside the workspace, also through a symlink. A rewrite must never
+ * leave the workspace, and a mistyped folder would otherwise sync nothing.
  */
 function checkPaths(workspaceRoot: string, paths: string[]): string[] {
+  const realRoot = realpathSync.native(workspaceRoot);
   return paths.map((path) => {
+    if (path.trim() === '') {
+      throw new Error(
+        '--paths contains an empty path; pass folders, relative to the ' +
+          'workspace root, or . for the whole workspace',
+      );
+    }
     const relativePath = relative(workspaceRoot, resolve(workspaceRoot, path));
-    if (relativePath.split(sep)[0] === '..' || isAbsolute(relativePath)) {
+    if (isOutside(relativePath)) {
       throw new Error(
         `path ${path} is outside the workspace; pass folders inside it, ` +
           'relative to the workspace root',
       );
     }
-    if (!existsSync(join(workspaceRoot, relativePath))) {
+    const absolutePath = join(workspaceRoot, relativePath);
+    if (!existsSync(absolutePath)) {
       throw new Error(
         `path ${path} not found in the workspace; pass existing folders, ` +
           'relative to the workspace root',
       );
     }
+    const target = realpathSync.native(absolutePath);
+    if (isOutside(relative(realRoot, target))) {
+      throw new Error(
+        `path ${path} leads outside the workspace, to ${target}; pass ` +
+          'folders inside it, relative to the workspace root',
+      );
+    }
+    if (!statSync(target).isDirectory()) {
+      throw new Error(
+        `path ${path} is not a folder; pass folders, relative to the ` +
+          'workspace root',
+      );
+    }
     return relativePath === '' ? '.' : relativePath;
   });
+}
+
+/**
+ * Returns the render folder relative to the workspace root. Throws for the
+ * root itself, where the copies would replace the sources, and for a
+ * folder outside the workspace.
+ */
+function checkRenderDir(
+  workspaceRoot: string,
+  renderDir: string | undefined,
+): string | undefined {
+  if (renderDir === undefined) return undefined;
+  const relativePath = relative(
+    workspaceRoot,
+    resolve(workspaceRoot, renderDir),
+  );
+  let problem: string | undefined;
+  if (relativePath === '') {
+    problem = 'the workspace root, so the copies would replace the sources';
+  } else if (isOutside(relativePath)) {
+    problem = 'outside the workspace';
+  }
+  if (problem) {
+    throw new Error(
+      `--render-dir "${renderDir}" is ${problem}; pass a folder inside the ` +
+        'workspace, relative to its root, such as dist',
+    );
+  }
+  return relativePath.split(sep).join('/');
+}
+
+function isOutside(relativePath: string): boolean {
+  return relativePath.split(sep)[0] === '..' || isAbsolute(relativePath);
 }
 
 function rootOf(context: ExecutorContext, name: string): string {

@@ -52,8 +52,15 @@ const ARTIFACT_PROPERTIES: ArtifactProperty[] = [
   form: form as ArtifactForm,
 }));
 
+/** Returns the property of a resource type that may name a local path. */
+export function artifactPropertyOf(resourceType: unknown): string | undefined {
+  return ARTIFACT_PROPERTIES.find(
+    (entry) => entry.resourceType === resourceType,
+  )?.property;
+}
+
 /** A value that already names a remote object, so it is not packaged. */
-const REMOTE_LOCATION = /^(s3|https?):\/\//i;
+export const REMOTE_LOCATION = /^(s3|https?):\/\//i;
 
 /** A resource property that names a local folder or zip file. */
 export interface LocalCode {

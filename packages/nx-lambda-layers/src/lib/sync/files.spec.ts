@@ -140,6 +140,58 @@ describe('replaceFileContent: mode', () => {
   });
 });
 
+describe('replaceFileContent: file changed after the read', () => {
+  function readTemplate() {
+    const path = join(folder, 'template.yaml');
+    writeFileSync(path, 'old\n');
+    return { path, stats: readTextFile(path, 'apps/template.yaml').stats };
+  }
+
+  function leftovers(): string[] {
+    return readdirSync(folder).filter((name) => name.includes('.tmp-'));
+  }
+
+  it('does not recreate a deleted file', async () => {
+    const { path, stats } = readTemplate();
+    rmSync(path);
+
+    await expect(
+      replaceFileContent(path, 'new\n', 'apps/template.yaml', undefined, stats),
+    ).rejects.toThrow(
+      'apps/template.yaml was deleted after it was read; it was not written',
+    );
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
+  it('rejects a file made read-only', async () => {
+    const { path, stats } = readTemplate();
+    chmodSync(path, 0o444);
+
+    await expect(
+      replaceFileContent(path, 'new\n', 'apps/template.yaml', undefined, stats),
+    ).rejects.toThrow(
+      'apps/template.yaml is read-only; make it writable (chmod u+w) to sync it',
+    );
+    expect(readFileSync(path, 'utf8')).toBe('old\n');
+    expect(statSync(path).mode & 0o777).toBe(0o444);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('rejects a file edited after the read', async () => {
+    const { path, stats } = readTemplate();
+    writeFileSync(path, 'edited meanwhile\n');
+
+    await expect(
+      replaceFileContent(path, 'new\n', 'apps/template.yaml', undefined, stats),
+    ).rejects.toThrow(
+      'apps/template.yaml changed after it was read; it was not written, ' +
+        'run sync-versions again',
+    );
+    expect(readFileSync(path, 'utf8')).toBe('edited meanwhile\n');
+    expect(leftovers()).toEqual([]);
+  });
+});
+
 describe('writeFileAtomically', () => {
   it('sets mode under a restrictive umask', async () => {
     process.umask(0o077);

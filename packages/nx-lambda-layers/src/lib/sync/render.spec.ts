@@ -127,6 +127,57 @@ describe('renderLayerVersions: YAML', () => {
     );
   });
 
+  it('rewrites a Sub variable used twice', () => {
+    const arn = 'arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:layer:sosw';
+    const text = lines(
+      'Resources:',
+      '  Fn:',
+      '    Type: AWS::Lambda::Function',
+      '    Properties:',
+      '      Description: !Sub',
+      `        - "${arn}:\${V} and ${arn}:\${V}"`,
+      '        - V: 3',
+    );
+
+    const { text: rendered, changes } = render(text);
+
+    expect(rendered).toBe(text.replace('V: 3', 'V: 12'));
+    expect(changes).toEqual([
+      {
+        layerName: 'sosw',
+        line: 7,
+        column: columnOf(text, 7, '3'),
+        from: '3',
+        to: '12',
+      },
+    ]);
+  });
+
+  it('names the skipped version token', () => {
+    const arn = 'arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:layer:sosw';
+    const text = lines(
+      'Resources:',
+      '  Fn:',
+      '    Type: AWS::Lambda::Function',
+      '    Properties:',
+      '      Layers:',
+      `        - !Sub ["${arn}:\${Missing}", {}]`,
+      `        - !Sub ["${arn}:\${V}", {V: latest}]`,
+      `        - !Sub ["${arn}:\${V}", {V: !Ref LayerVersion}]`,
+    );
+
+    const { skipped } = render(text);
+
+    expect(skipped.map((reference) => reference.reason)).toEqual([
+      'layer ARN not updated: its version "${Missing}" is neither a number ' +
+        'nor the layer placeholder; write the version as plain text',
+      'layer ARN not updated: its version "latest" is neither a number ' +
+        'nor the layer placeholder; write the version as plain text',
+      'layer ARN not updated: its version "!Ref LayerVersion" is neither a ' +
+        'number nor the layer placeholder; write the version as plain text',
+    ]);
+  });
+
   it('second run changes nothing', () => {
     const first = render(SAM_TEMPLATE);
     const second = render(first.text);

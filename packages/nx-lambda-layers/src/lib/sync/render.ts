@@ -80,7 +80,10 @@ export function renderReferences(
     }
     const from = template.text.slice(range[0], range[1]);
     const to = String(version);
-    if (from !== to) {
+    // A variable of the list form of `Fn::Sub` that the string uses twice
+    // gives two references with the same token.
+    const edited = edits.some((edit) => edit.start === range[0]);
+    if (from !== to && !edited) {
       edits.push({ start: range[0], end: range[1], replacement: to });
       const position = positionOf(template, range[0]);
       changes.push({ layerName: reference.layerName, ...position, from, to });
@@ -92,7 +95,8 @@ export function renderReferences(
 function skippedReference(reference: LayerReference): SkippedReference {
   const reason =
     reference.version === undefined
-      ? 'its version is neither a number nor the layer placeholder'
+      ? `its version "${reference.unknownVersion ?? ''}" is neither a ` +
+        'number nor the layer placeholder'
       : 'its version is written with escapes';
   return {
     layerName: reference.layerName,

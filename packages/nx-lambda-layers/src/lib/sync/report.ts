@@ -29,7 +29,8 @@ export function reportFile(result: FileSyncResult, mode: SyncMode): void {
     }
   }
   if (result.diff) {
-    logger.info(result.diff.trimEnd());
+    // Only the final newline is removed, so a CRLF file keeps its last \r.
+    logger.info(result.diff.replace(/\n$/, ''));
   }
   if (result.outputPath) {
     logger.info(`rendered ${path} to ${result.outputPath}`);

@@ -21,6 +21,7 @@ import {
   type SkippedReference,
   type VersionChange,
 } from './render';
+import { relocateLocalPaths } from './relocate-paths';
 import { renderSamConfigVersions } from './samconfig-overrides';
 import { migrateToSsm } from './to-ssm';
 import { findSyncWarnings, type SyncWarning } from './warnings';
@@ -210,7 +211,7 @@ function parseOrSkip(text: string, path: string, readOnly: boolean) {
 /** The file as read. */
 interface ReadState {
   text: string;
-  /** Stats from the read, so the write needs no `lstat`. */
+  /** Stats from the read, so the write can reject a file changed since. */
   stats: Stats;
 }
 
@@ -237,11 +238,12 @@ function finishFile(
   } else if (options.mode === 'render') {
     if (result.referenceCount === 0) return undefined;
     const outputPath = `${options.renderDir ?? 'dist'}/${file.path}`;
+    const copy =
+      basename(file.path) === SAM_CONFIG_FILE
+        ? rendered.text
+        : relocateLocalPaths(rendered.text, file.path, outputPath);
     return async () => {
-      await writeFileAtomically(
-        join(options.workspaceRoot, outputPath),
-        rendered.text,
-      );
+      await writeFileAtomically(join(options.workspaceRoot, outputPath), copy);
       result.status = 'rendered';
       result.outputPath = outputPath;
     };
