@@ -7,7 +7,7 @@
  * every template as sync-versions does.
  *
  * Usage: node -r @swc-node/register tools/bench/sync-versions-bench.ts
- *          [--runs N] [--concurrency N]
+ *          [--runs N] [--concurrency N] [--fresh]
  *
  * sync-versions is timed as the library calls the executor makes
  * (`findTemplateFiles` and `syncFiles` in write mode with a given version,
@@ -29,15 +29,16 @@
  * sync-versions created its 500 temporary files. ext4 skips recently freed
  * inodes when it allocates one (`recently_deleted` in fs/ext4/ialloc.c),
  * and that made each creation cost 0.5 to 0.9 ms instead of about 0.07 ms,
- * a cost the in-place Python writes never pay. For the same reason, give
- * the filesystem a minute between two runs of this bench, which deletes
- * its tree at the end.
-
+ * a cost the in-place Python writes never pay. For the same reason the
+ * tree stays in the temporary folder after a run, and the next run
+ * restores it in place instead of deleting it and writing it again. Delete
+ * the folder by hand when done (the output names it). `--fresh` writes a
+ * new tree.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { normalizeLayerConfig } from '../../packages/nx-lambda-layers/src/lib/layer-config';
 import { findTemplateFiles } from '../../packages/nx-lambda-layers/src/lib/sync/files';
 import {
@@ -120,9 +121,26 @@ interface TreeFile {
   bytes: Buffer;
 }
 
-/** Writes the tree: a few templates on top, the rest three folders deep. */
-function makeTree(): TreeFile[] {
+/**
+ * Returns the tree's files with their original bytes. An existing tree of
+ * the same shape is kept and restored, unless `fresh`.
+ */
+function makeTree(fresh: boolean): TreeFile[] {
+  const files = treeFiles();
+  if (!fresh && files.every((file) => existsSync(file.path))) {
+    restoreTree(files);
+    return files;
+  }
   rmSync(BENCH_DIR, { recursive: true, force: true });
+  for (const file of files) {
+    mkdirSync(dirname(file.path), { recursive: true });
+    writeFileSync(file.path, file.bytes);
+  }
+  return files;
+}
+
+/** The tree's files: a few templates on top, the rest three folders deep. */
+function treeFiles(): TreeFile[] {
   const files: TreeFile[] = [];
   for (let index = 0; index < TEMPLATE_COUNT; index++) {
     const folder =
@@ -134,11 +152,8 @@ function makeTree(): TreeFile[] {
             `service-${Math.floor(index / 10) % 10}`,
             `stack-${index}`,
           );
-    mkdirSync(folder, { recursive: true });
     const [name, text] = templateFile(index);
-    const file = { path: join(folder, name), bytes: Buffer.from(text) };
-    writeFileSync(file.path, file.bytes);
-    files.push(file);
+    files.push({ path: join(folder, name), bytes: Buffer.from(text) });
   }
   return files;
 }
@@ -218,7 +233,7 @@ function integerOption(name: string, fallback: number): number {
 async function main(): Promise<void> {
   const runs = integerOption('--runs', 5);
   const concurrency = integerOption('--concurrency', SYNC_CONCURRENCY);
-  const tree = makeTree();
+  const tree = makeTree(process.argv.includes('--fresh'));
   await runSyncVersions(concurrency);
   restoreTree(tree);
   runPython(false);
@@ -281,7 +296,8 @@ async function main(): Promise<void> {
     (median(timings.node) / median(other)).toFixed(2);
   console.log(`ratio sync-versions / old: ${ratio(timings.old)}`);
   console.log(`ratio sync-versions / old on all files: ${ratio(timings.all)}`);
-  rmSync(BENCH_DIR, { recursive: true, force: true });
+  restoreTree(tree);
+  console.log(`tree kept for the next run in ${BENCH_DIR}`);
 }
 
 main().catch((error: Error) => {
