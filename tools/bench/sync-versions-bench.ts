@@ -139,7 +139,7 @@ function makeTree(fresh: boolean): TreeFile[] {
   return files;
 }
 
-/** The tree's files: a few templates on top, the rest three folders deep. */
+/** Lists the tree's files: a few templates on top, the rest three folders deep. */
 function treeFiles(): TreeFile[] {
   const files: TreeFile[] = [];
   for (let index = 0; index < TEMPLATE_COUNT; index++) {

@@ -3,14 +3,14 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { unpinnedRequirements } from './requirement-sources';
 import {
   canonicalPackageName,
+  isUrl,
+  pathOptionOf,
   requirementLines,
   requirementName,
 } from './requirements';
 
 /** Nesting depth of `-r` files followed; pip itself has no limit. */
 const MAX_INCLUDE_DEPTH = 10;
-
-const PATH_OPTION = /^(-r|--requirement|-c|--constraint)(?:\s+|=)(\S+)$/;
 
 /**
  * Returns the requirements of `lines` that no version pins, also those of
@@ -42,13 +42,13 @@ function collect(
   constrained: Set<string>,
 ): void {
   for (const line of lines) {
-    const include = PATH_OPTION.exec(line);
+    const include = pathOptionOf(line);
     if (!include) {
       requirements.push(line);
       continue;
     }
-    const [, option, path] = include;
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) continue;
+    const { option, path } = include;
+    if (isUrl(path)) continue;
     const file = isAbsolute(path) ? path : resolve(baseDir, path);
     const included = readLines(file, seen);
     if (!included) continue;
@@ -61,7 +61,10 @@ function collect(
   }
 }
 
-/** Reads a file's requirement lines once; undefined when already read or unreadable. */
+/**
+ * Reads a file's requirement lines. Returns undefined when the file was
+ * read already or cannot be read.
+ */
 function readLines(file: string, seen: Set<string>): string[] | undefined {
   if (seen.has(file)) return undefined;
   seen.add(file);

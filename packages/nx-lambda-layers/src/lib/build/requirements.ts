@@ -140,14 +140,29 @@ function checkAllFound(
   }
 }
 
-function absolutizePathOption(line: string, requirementsDir: string): string {
+/**
+ * Returns the option and path of an include line (`-r FILE`,
+ * `--constraint=FILE`, ...), or undefined for other lines.
+ */
+export function pathOptionOf(
+  line: string,
+): { option: string; path: string } | undefined {
   const match = /^(-r|--requirement|-c|--constraint)(\s+|=)(\S+)$/.exec(line);
   if (!match || !PATH_OPTIONS.includes(match[1])) {
+    return undefined;
+  }
+  return { option: match[1], path: match[3] };
+}
+
+/** True for a path option's value that is a URL, which pip downloads. */
+export function isUrl(path: string): boolean {
+  return URL_PATTERN.test(path);
+}
+
+function absolutizePathOption(line: string, requirementsDir: string): string {
+  const include = pathOptionOf(line);
+  if (!include || isUrl(include.path) || isAbsolute(include.path)) {
     return line;
   }
-  const path = match[3];
-  if (URL_PATTERN.test(path) || isAbsolute(path)) {
-    return line;
-  }
-  return `${match[1]} ${resolve(requirementsDir, path)}`;
+  return `${include.option} ${resolve(requirementsDir, include.path)}`;
 }

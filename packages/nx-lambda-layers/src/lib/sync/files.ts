@@ -235,11 +235,6 @@ function readAll(fd: number, size: number): Buffer {
   return buffer.subarray(0, offset);
 }
 
-/** `readTextFile` without the stats. */
-export async function readUtf8File(path: string, name: string) {
-  return readTextFile(path, name).text;
-}
-
 /**
  * Replaces a file's content by writing a temporary file beside it and
  * renaming it over the file, so a reader or an interrupted run finds the

@@ -42,12 +42,12 @@ const CLOSE_BRACE = 0x7d;
  * values, scalar types and value ranges.
  *
  * Returns undefined for any text that is not strict JSON (RFC 8259), for a
- * duplicate key in an object and for an empty text. It also returns
- * undefined for three kinds of JSON that it leaves to the library: a
- * carriage return without a line feed (the library reads a different
- * value), a tab in the whitespace before a root scalar (the library may
- * reject it) and nesting deeper than `MAX_DEPTH`. The caller then parses
- * with the library, which reports errors with their line and column.
+ * duplicate key in an object and for an empty text. It also leaves three
+ * kinds of valid JSON to the library. A carriage return without a line
+ * feed is one, because the library reads a different value. A tab before
+ * a root scalar is another, because the library may reject it. The third
+ * is nesting deeper than `MAX_DEPTH`. The caller then parses with the
+ * library, which reports errors with their line and column.
  *
  * The third offset of every `range` equals the second. The library extends
  * it over the whitespace after the value, which the plugin does not read.

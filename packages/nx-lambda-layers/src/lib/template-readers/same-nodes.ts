@@ -6,16 +6,8 @@ import { CFN_YAML_TAGS } from '../template';
  * output can be compared with the `yaml` library's with `toEqual`. The
  * description keeps what the rest of the plugin reads from a node: its
  * kind, tag, flow style, scalar value and type, and the first two offsets
- * of its range (start and end of the value). The root's end offset is left
- * out because the `yaml` library extends it over some trailing comments.
+ * of its range (start and end of the value).
  */
-export function describeRoot(node: unknown): unknown {
-  const description = describeNode(node) as { range?: number[] } | null;
-  if (description?.range) description.range = description.range.slice(0, 1);
-  return description;
-}
-
-/** Describes a node and its children; see `describeRoot`. */
 export function describeNode(node: unknown): unknown {
   if (node === null || node === undefined) return null;
   if (isMap(node)) {
@@ -52,26 +44,38 @@ export function describeNode(node: unknown): unknown {
 }
 
 /**
- * Parses `text` the way `parseTemplate` does when a reader declines it,
- * and describes the document's contents. Returns undefined when the
- * `yaml` library reports an error.
+ * Describes a root node like `describeNode`, without the root's end
+ * offset, which the `yaml` library extends over some trailing comments.
  */
-export function describeYamlLibraryNodes(text: string): unknown {
+export function describeRoot(node: unknown): unknown {
+  const description = describeNode(node) as { range?: number[] } | null;
+  if (description?.range) description.range = description.range.slice(0, 1);
+  return description;
+}
+
+/**
+ * Parses `text` the way `parseTemplate` does when a reader declines it.
+ * Returns the document's contents, or undefined when the `yaml` library
+ * reports an error.
+ */
+function parseWithYamlLibrary(text: string): unknown {
   const document = parseDocument(text, {
     customTags: (tags) => tags.concat(CFN_YAML_TAGS),
     keepSourceTokens: false,
     uniqueKeys: true,
     prettyErrors: false,
   });
-  if (document.errors.length > 0) return undefined;
-  return describeNode(document.contents);
+  return document.errors.length > 0 ? undefined : document.contents;
 }
 
-/** `describeYamlLibraryNodes` with the root described by `describeRoot`. */
+/** Describes the `yaml` library's nodes of `text` with `describeNode`. */
+export function describeYamlLibraryNodes(text: string): unknown {
+  const contents = parseWithYamlLibrary(text);
+  return contents === undefined ? undefined : describeNode(contents);
+}
+
+/** Describes the `yaml` library's nodes of `text` with `describeRoot`. */
 export function describeYamlLibraryRoot(text: string): unknown {
-  const description = describeYamlLibraryNodes(text) as {
-    range?: number[];
-  } | null;
-  if (description?.range) description.range = description.range.slice(0, 1);
-  return description;
+  const contents = parseWithYamlLibrary(text);
+  return contents === undefined ? undefined : describeRoot(contents);
 }

@@ -19,11 +19,12 @@ import { FlowReader, readScalar } from './yaml-flow';
  * library builds for the same text, with the same kinds, tags, scalar
  * values and types, and the same first two offsets of every node's range.
  *
- * It covers one document whose root is a block mapping, with block
- * mappings and sequences indented by spaces, compact mappings in sequence
- * items, one-line plain, single-quoted and double-quoted scalars, literal
- * and folded block scalars, one-line flow collections, comments, and the
- * CloudFormation short-form tags. For anything else it returns undefined
+ * It covers one document whose root is a block mapping. Inside it, it
+ * reads block mappings and sequences indented by spaces, compact mappings
+ * in sequence items, and one-line plain, single-quoted and double-quoted
+ * scalars. It also reads literal and folded block scalars, one-line flow
+ * collections, comments, and the CloudFormation short-form tags. For
+ * anything else it returns undefined
  * and the caller parses the text with the `yaml` library, which also
  * reports syntax errors. That includes anchors and aliases, block scalars
  * with an indentation indicator, and plain or quoted scalars and flow
