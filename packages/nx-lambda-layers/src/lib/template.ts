@@ -132,14 +132,33 @@ export function parseTemplate(
       firstError.message.split('\n')[0],
     );
   }
+  const parsed = { source, format, text, document, lineCounter };
+  if (!options.readOnly) {
+    return { ...parsed, value: toCfnValue(document.contents) };
+  }
+  // A read-only caller never changes the document, so the value can be
+  // converted when first read. sync-versions reads only the top level.
+  let value: unknown;
+  let converted = false;
   return {
-    source,
-    format,
-    text,
-    document,
-    lineCounter,
-    value: toCfnValue(document.contents),
+    ...parsed,
+    get value() {
+      if (!converted) {
+        value = toCfnValue(document.contents);
+        converted = true;
+      }
+      return value;
+    },
   };
+}
+
+/**
+ * Returns the template's top-level value: each key with its value
+ * converted one level deep, as `{}` or `[]` for a mapping or a sequence.
+ * That is enough for `isCloudFormationTemplate` and cheaper than `value`.
+ */
+export function topLevelValueOf(template: ParsedTemplate): unknown {
+  return toCfnValue(template.document.contents, 1);
 }
 
 let sharedSchema: Schema | undefined;
@@ -192,8 +211,8 @@ function stripBom(text: string): string {
  * long form: `!Ref X` becomes `{ Ref: 'X' }`, `!GetAtt A.B` becomes
  * `{ 'Fn::GetAtt': ['A', 'B'] }`.
  */
-export function toCfnValue(node: unknown): unknown {
-  const plain = toPlainValue(node);
+export function toCfnValue(node: unknown, depth = Infinity): unknown {
+  const plain = toPlainValue(node, depth);
   const tag = (node as Node | null)?.tag;
   const longForm = tag ? SHORT_FORM_TAGS[tag] : undefined;
   if (!longForm) {
@@ -206,19 +225,22 @@ export function toCfnValue(node: unknown): unknown {
   return { [longForm]: plain };
 }
 
-function toPlainValue(node: unknown): unknown {
+/** Converts a node; a collection at `depth` 0 becomes empty. */
+function toPlainValue(node: unknown, depth: number): unknown {
   if (isMap(node)) {
     const result: Record<string, unknown> = {};
+    if (depth <= 0) return result;
     for (const pair of node.items) {
       const key = isScalar(pair.key)
         ? String(pair.key.value)
         : String(pair.key);
-      result[key] = toCfnValue(pair.value);
+      result[key] = toCfnValue(pair.value, depth - 1);
     }
     return result;
   }
   if (isSeq(node)) {
-    return node.items.map((item) => toCfnValue(item));
+    if (depth <= 0) return [];
+    return node.items.map((item) => toCfnValue(item, depth - 1));
   }
   if (isScalar(node)) {
     return node.value;

@@ -6,6 +6,7 @@ import {
   isCloudFormationTemplate,
   parseTemplate,
   TemplateParseError,
+  topLevelValueOf,
 } from '../template';
 import { unifiedDiff } from './diff';
 import {
@@ -149,7 +150,7 @@ function renderFile(
   }
   // --to-ssm inserts a parameter at offsets that only the full parse gives.
   const template = parseOrSkip(text, path, !options.toSsm);
-  if (!template || !isCloudFormationTemplate(template.value)) {
+  if (!template || !isCloudFormationTemplate(topLevelValueOf(template))) {
     result.status = 'not-a-template';
     return undefined;
   }

@@ -1,4 +1,5 @@
 import { Pair, Scalar, YAMLMap, YAMLSeq, type Node } from 'yaml';
+import { mapNode, pairNode, scalarNode, seqNode } from './yaml-nodes';
 
 /**
  * Containers nested deeper than this are left to the `yaml` library. Its
@@ -124,7 +125,7 @@ class JsonNodeReader {
 
   private readObject(depth: number): YAMLMap | undefined {
     const start = this.position++;
-    const map = new YAMLMap();
+    const map = mapNode();
     map.flow = true;
     const items = map.items as Pair<Scalar<string>, Node>[];
     let keySet: Set<string> | undefined;
@@ -150,7 +151,7 @@ class JsonNodeReader {
         this.skipWhitespace();
         const value = this.readValue(depth);
         if (value === undefined) return undefined;
-        items.push(new Pair(key, value));
+        items.push(pairNode(key, value));
         code = this.skipWhitespace();
         if (code === CLOSE_BRACE) break;
         if (code !== COMMA) return undefined;
@@ -165,7 +166,7 @@ class JsonNodeReader {
 
   private readArray(depth: number): YAMLSeq | undefined {
     const start = this.position++;
-    const seq = new YAMLSeq();
+    const seq = seqNode();
     seq.flow = true;
     let code = this.skipWhitespace();
     if (code !== CLOSE_BRACKET) {
@@ -333,7 +334,7 @@ function makeScalar<T>(
   start: number,
   end: number,
 ): Scalar<T> {
-  const scalar = new Scalar(value);
+  const scalar = scalarNode(value);
   scalar.type = type;
   scalar.source = source;
   scalar.range = [start, end, end];

@@ -1,4 +1,5 @@
 import { Pair, Scalar, YAMLMap, YAMLSeq, type Node } from 'yaml';
+import { mapNode, pairNode, scalarNode, seqNode } from './yaml-nodes';
 import { SHORT_FORM_TAGS } from '../template';
 import { resolvePlainScalar } from './plain-scalar';
 import {
@@ -22,7 +23,7 @@ export class FlowReader {
   readCollection(start: number): YAMLMap | YAMLSeq {
     const isMap = this.text[start] === '{';
     const close = isMap ? '}' : ']';
-    const collection = isMap ? new YAMLMap() : new YAMLSeq();
+    const collection = isMap ? mapNode() : seqNode();
     collection.flow = true;
     const keys = new Set<unknown>();
     this.pos = this.skipSpaces(start + 1);
@@ -40,7 +41,7 @@ export class FlowReader {
         this.pos = this.skipSpaces(this.pos);
         if (this.text.charCodeAt(this.pos) !== COLON) decline();
         this.pos = this.skipSpaces(this.pos + 1);
-        (collection as YAMLMap).items.push(new Pair(key, this.readItem(false)));
+        (collection as YAMLMap).items.push(pairNode(key, this.readItem(false)));
       } else {
         (collection as YAMLSeq).items.push(this.readItem(false));
       }
@@ -145,7 +146,7 @@ export function readScalar(
     at++;
   }
   const source = text.slice(start, valueEnd);
-  const scalar = new Scalar(tagged ? source : resolvePlainScalar(source));
+  const scalar = scalarNode(tagged ? source : resolvePlainScalar(source));
   scalar.type = Scalar.PLAIN;
   scalar.range = [start, valueEnd, valueEnd];
   return scalar;
@@ -159,7 +160,7 @@ function readSingleQuoted(text: string, start: number, end: number): Scalar {
     if (text[at + 1] !== "'") break;
     at += 2;
   }
-  const scalar = new Scalar(text.slice(start + 1, at).replaceAll("''", "'"));
+  const scalar = scalarNode(text.slice(start + 1, at).replaceAll("''", "'"));
   scalar.type = Scalar.QUOTE_SINGLE;
   scalar.range = [start, at + 1, at + 1];
   return scalar;
@@ -189,7 +190,7 @@ function readDoubleQuoted(text: string, start: number, end: number): Scalar {
     if (source.replace(JSON_ESCAPE, '').includes('\\')) decline();
     value = JSON.parse(`"${source}"`) as string;
   }
-  const scalar = new Scalar(value);
+  const scalar = scalarNode(value);
   scalar.type = Scalar.QUOTE_DOUBLE;
   scalar.range = [start, at + 1, at + 1];
   return scalar;

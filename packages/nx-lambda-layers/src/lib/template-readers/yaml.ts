@@ -1,4 +1,5 @@
 import { Pair, Scalar, YAMLMap, YAMLSeq, type Node } from 'yaml';
+import { mapNode, pairNode, scalarNode, seqNode } from './yaml-nodes';
 import { SHORT_FORM_TAGS } from '../template';
 import { resolvePlainScalar } from './plain-scalar';
 import {
@@ -204,7 +205,7 @@ class BlockReader {
     indent: number,
     firstKey?: { start: number; line: Line },
   ): YAMLMap {
-    const map = new YAMLMap();
+    const map = mapNode();
     const keys = new Set<unknown>();
     let start = -1;
     let end = 0;
@@ -241,7 +242,7 @@ class BlockReader {
   private readEntry(start: number, line: Line, indent: number): Pair {
     const { key, afterColon } = this.readKey(start, line.end);
     const value = this.readValue(afterColon, line, indent, true);
-    return new Pair(key, value);
+    return pairNode(key, value);
   }
 
   /**
@@ -357,7 +358,7 @@ class BlockReader {
       value = `${body}\n${'\n'.repeat(lines.length - contentLines)}`;
       end = lineStart;
     }
-    const scalar = new Scalar(value);
+    const scalar = scalarNode(value);
     scalar.type =
       text[start] === '>' ? Scalar.BLOCK_FOLDED : Scalar.BLOCK_LITERAL;
     scalar.range = [start, end, end];
@@ -439,7 +440,7 @@ class BlockReader {
     while (text.charCodeAt(keyEnd - 1) === SPACE) keyEnd--;
     const source = text.slice(start, keyEnd);
     if (source.includes(' #') || source === '<<') decline();
-    key = new Scalar(resolvePlainScalar(source));
+    key = scalarNode(resolvePlainScalar(source));
     key.type = Scalar.PLAIN;
     key.range = [start, keyEnd, keyEnd];
     return { key, afterColon: colon + 1 };
@@ -454,7 +455,7 @@ class BlockReader {
     indent: number,
     firstItem?: { dash: number; line: Line },
   ): YAMLSeq {
-    const seq = new YAMLSeq();
+    const seq = seqNode();
     let start = -1;
     let end = 0;
     let item = firstItem;
