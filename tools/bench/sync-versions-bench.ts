@@ -23,10 +23,10 @@
  * The two tools run in alternation: first `--warmup` rounds (3 by
  * default), untimed, then N timed rounds (5 by default); medians are
  * compared. The warm-up fills the page cache for both, and lets V8
- * optimize the functions of sync-versions: with `--trace-opt`, V8 still
+ * optimize the functions of sync-versions. With `--trace-opt`, V8 still
  * compiled hot functions such as `parseTemplate` during the third run
- * over the tree, and the first three runs took about twice as long as
- * the later ones. The output also prints each tool's first run, before
+ * over the tree. The first three runs took about twice as long as the
+ * later ones. The output also prints each tool's first run, before
  * any warm-up, which is what a single `nx run` pays.
  *
  * The working tree is written once. Before every timed run, of either
