@@ -90,7 +90,7 @@ function read(path: string): string {
 }
 
 /** Returns a context where orders and reports depend on the layer project. */
-function context(): ExecutorContext {
+function context(projectName = 'sosw-layer'): ExecutorContext {
   const project = (root: string) => ({ root });
   const dependency = (source: string) => [
     { source, target: 'sosw-layer', type: 'static' },
@@ -99,11 +99,12 @@ function context(): ExecutorContext {
     root: workspaceRoot,
     cwd: workspaceRoot,
     isVerbose: false,
-    projectName: 'sosw-layer',
+    projectName,
     projectsConfigurations: {
       version: 2,
       projects: {
         'sosw-layer': project('apps/sosw-layer'),
+        'extras-layer': project('apps/extras-layer'),
         orders: project('apps/orders'),
         reports: project('apps/reports'),
         unrelated: project('apps/unrelated'),
@@ -116,6 +117,7 @@ function context(): ExecutorContext {
         reports: dependency('reports'),
         unrelated: [],
         'sosw-layer': [],
+        'extras-layer': [],
       },
     },
     nxJsonConfiguration: {},
@@ -125,6 +127,55 @@ function context(): ExecutorContext {
 function run(options: SyncVersionsExecutorSchema) {
   return syncVersionsExecutor(options, context(), recordingClients);
 }
+
+describe('sync-versions executor: two layers at once', () => {
+  const BOTH = [
+    'Resources:',
+    '  Fn:',
+    '    Type: AWS::Lambda::Function',
+    '    Properties:',
+    '      Layers:',
+    `        - !Sub "${PLACEHOLDER_ARN}"`,
+    `        - !Sub "${PLACEHOLDER_ARN.replace(/sosw:SOSW/, 'extras:EXTRAS')}"`,
+    '',
+  ].join('\n');
+
+  it("keeps both layers' updates", async () => {
+    write(
+      'apps/extras-layer/layer.json',
+      JSON.stringify({
+        layerName: 'extras',
+        ssmParameter: '/lambda-layers/extras/arn',
+      }),
+    );
+    const paths = Array.from(
+      { length: 300 },
+      (_, index) => `apps/stack-${index}/template.yaml`,
+    );
+    for (const path of paths) write(path, BOTH);
+
+    const results = await Promise.all([
+      syncVersionsExecutor(
+        { layerVersion: 7, scope: 'workspace' },
+        context('sosw-layer'),
+        recordingClients,
+      ),
+      syncVersionsExecutor(
+        { layerVersion: 8, scope: 'workspace' },
+        context('extras-layer'),
+        recordingClients,
+      ),
+    ]);
+
+    expect(results).toEqual([{ success: true }, { success: true }]);
+    const expected = BOTH.replace('SOSW_LAYER_PLACEHOLDER', '7').replace(
+      'EXTRAS_LAYER_PLACEHOLDER',
+      '8',
+    );
+    const stale = paths.filter((path) => read(path) !== expected);
+    expect(stale).toEqual([]);
+  });
+});
 
 describe('sync-versions executor', () => {
   it('syncs the dependent projects only', async () => {

@@ -4,12 +4,18 @@ const CONTEXT_LINES = 3;
 /** Above this many line pairs, the diff is one hunk for the changed middle. */
 const MAX_LCS_CELLS = 4_000_000;
 
+/** The line GNU diff and git print after a last line that has no `\n`. */
+const NO_NEWLINE_MARKER = '\\ No newline at end of file\n';
+
+/** A diff line with its `\n`, or without one when it ends the text. */
 type Operation = { kind: ' ' | '-' | '+'; line: string };
 
 /**
  * Returns a unified diff of two texts, as `diff -u` prints it, or an empty
  * string when they are equal. Lines keep their `\r`, so a CRLF file shows
- * as CRLF.
+ * as CRLF. A last line without `\n` is followed by
+ * `\ No newline at end of file`, and it differs from the same line with
+ * `\n`, so `git apply` accepts the diff.
  */
 export function unifiedDiff(path: string, before: string, after: string) {
   if (before === after) {
@@ -20,10 +26,9 @@ export function unifiedDiff(path: string, before: string, after: string) {
   return `--- a/${path}\n+++ b/${path}\n${hunks.join('')}`;
 }
 
+/** Splits a text into lines that keep their `\n`. */
 function splitLines(text: string): string[] {
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines;
+  return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
 }
 
 /**
@@ -131,7 +136,13 @@ function formatHunk(operations: Operation[], start: number, stop: number) {
   const newLength = count(' +', stop) - newStart + 1;
   const body = operations
     .slice(start, stop)
-    .map((operation) => `${operation.kind}${operation.line}\n`)
+    .map((operation) => formatLine(operation))
     .join('');
   return `@@ -${oldStart},${oldLength} +${newStart},${newLength} @@\n${body}`;
+}
+
+function formatLine({ kind, line }: Operation): string {
+  return line.endsWith('\n')
+    ? `${kind}${line}`
+    : `${kind}${line}\n${NO_NEWLINE_MARKER}`;
 }

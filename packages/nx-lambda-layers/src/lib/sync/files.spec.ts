@@ -1,15 +1,19 @@
 import {
   chmodSync,
+  chownSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  findTemplateFiles,
   NotUtf8Error,
   readTextFile,
   replaceFileContent,
@@ -189,6 +193,103 @@ describe('replaceFileContent: file changed after the read', () => {
     );
     expect(readFileSync(path, 'utf8')).toBe('edited meanwhile\n');
     expect(leftovers()).toEqual([]);
+  });
+});
+
+describe('replaceFileContent: same size and time', () => {
+  it('rejects an edit that restored the time', async () => {
+    const path = join(folder, 'template.yaml');
+    writeFileSync(path, 'old\n');
+    const { stats } = readTextFile(path, 'apps/template.yaml');
+    writeFileSync(path, 'new\n');
+    utimesSync(path, stats.atime, stats.mtime);
+
+    await expect(
+      replaceFileContent(path, 'syn\n', 'apps/template.yaml', undefined, stats),
+    ).rejects.toThrow('apps/template.yaml changed after it was read');
+    expect(readFileSync(path, 'utf8')).toBe('new\n');
+  });
+});
+
+const asRoot = process.getuid?.() === 0 ? it : it.skip;
+
+describe('replaceFileContent: owner', () => {
+  asRoot('keeps user and group', async () => {
+    const path = join(folder, 'template.yaml');
+    writeFileSync(path, 'old\n');
+    chownSync(path, 1234, 2345);
+    chmodSync(path, 0o2640);
+    const { stats } = readTextFile(path, 'template.yaml');
+
+    await replaceFileContent(path, 'new\n', 'template.yaml', undefined, stats);
+
+    const after = statSync(path);
+    expect(readFileSync(path, 'utf8')).toBe('new\n');
+    expect(after.uid).toBe(1234);
+    expect(after.gid).toBe(2345);
+    expect(after.mode & 0o7777).toBe(0o2640);
+  });
+});
+
+describe('replaceFileContent: long names', () => {
+  it('writes a file with a 250-byte name', async () => {
+    const name = `${'a'.repeat(245)}.yaml`;
+    const path = join(folder, name);
+    writeFileSync(path, 'old\n');
+
+    await replaceFileContent(path, 'new\n', name);
+
+    expect(readFileSync(path, 'utf8')).toBe('new\n');
+    expect(readdirSync(folder)).toEqual([name]);
+  });
+});
+
+describe('readTextFile: errors', () => {
+  it('names a file deleted before the read', () => {
+    expect(() =>
+      readTextFile(join(folder, 'gone.yaml'), 'apps/gone.yaml'),
+    ).toThrow('apps/gone.yaml was deleted before it was read; run again');
+  });
+});
+
+describe('findTemplateFiles: left temporary files', () => {
+  /** Id of a process that has ended. */
+  function endedPid(): number {
+    const run = spawnSync(
+      process.execPath,
+      ['-e', 'console.log(process.pid)'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    return Number(run.stdout.trim());
+  }
+
+  it('reports one whose process ended', async () => {
+    const name = `template.yaml.tmp-${endedPid()}-0a1b2c3d-7`;
+    writeFileSync(join(folder, name), 'half');
+
+    const search = await findTemplateFiles(folder, ['.']);
+
+    expect(search.skipped).toEqual([
+      {
+        path: name,
+        reason:
+          'temporary file left by an interrupted sync-versions; delete it',
+      },
+    ]);
+    expect(search.files).toEqual([]);
+  });
+
+  it('ignores one of a running process', async () => {
+    writeFileSync(
+      join(folder, `template.yaml.tmp-${process.pid}-0a1b2c3d-7`),
+      'half',
+    );
+
+    const search = await findTemplateFiles(folder, ['.']);
+
+    expect(search.skipped).toEqual([]);
   });
 });
 

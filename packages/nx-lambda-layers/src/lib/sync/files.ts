@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   fchmodSync,
+  fchownSync,
   fstatSync,
   lstatSync,
   openSync,
@@ -15,7 +16,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import { dirname, extname, join, relative, sep } from 'node:path';
+import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 
 /** File extensions that may hold a CloudFormation or SAM template. */
@@ -59,7 +60,10 @@ export interface FoundFile {
 
 export interface FileSearch {
   files: FoundFile[];
-  /** Symlinks not followed, with the reason, workspace-relative. */
+  /**
+   * Files left out, with the reason, workspace-relative: symlinks not
+   * followed and temporary files left by an interrupted run.
+   */
   skipped: Array<{ path: string; reason: string }>;
 }
 
@@ -115,6 +119,14 @@ function walkFolder(
     }
     // A FIFO or socket with a template name would block the read.
     if (!entry.isFile() && !entry.isSymbolicLink()) continue;
+    if (entry.name.includes('.tmp-') && isLeftTempFile(entry.name)) {
+      search.skipped.push({
+        path: toWorkspacePath(root, path),
+        reason:
+          'temporary file left by an interrupted sync-versions; delete it',
+      });
+      continue;
+    }
     if (!isSyncedFileName(entry.name)) continue;
     const found = entry.isSymbolicLink()
       ? followSymlink(root, path, search)
@@ -123,6 +135,21 @@ function walkFolder(
       seen.add(found.absolutePath);
       search.files.push(found);
     }
+  }
+}
+
+/** Name of a temporary file of `tempFileFor`, with its process id. */
+const TEMP_FILE_NAME = /\.tmp-(\d+)-[0-9a-f]{8}-\d+$/;
+
+/** True for a temporary file whose process has ended. */
+function isLeftTempFile(name: string): boolean {
+  const pid = TEMP_FILE_NAME.exec(name)?.[1];
+  if (pid === undefined) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 
@@ -206,7 +233,7 @@ export interface TextFile {
  * `readFileSync` calls anyway, so they cost no extra system call.
  */
 export function readTextFile(path: string, name: string): TextFile {
-  const fd = openSync(path, 'r');
+  const fd = openForReading(path, name);
   let stats: Stats;
   let bytes: Buffer;
   try {
@@ -221,6 +248,24 @@ export function readTextFile(path: string, name: string): TextFile {
     throw new NotUtf8Error(
       `${name} is not valid UTF-8 text; save it as UTF-8 to sync it`,
     );
+  }
+}
+
+function openForReading(path: string, name: string): number {
+  try {
+    return openSync(path, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new Error(`${name} was deleted before it was read; run again`);
+    }
+    if (code === 'EACCES') {
+      throw new Error(
+        `${name} is not readable by this user; make it readable ` +
+          '(chmod u+r) to sync it',
+      );
+    }
+    throw error;
   }
 }
 
@@ -279,9 +324,20 @@ export async function replaceFileContent(
         'run sync-versions again',
     );
   }
-  // NOTE: a change between this lstat and the rename below is still
-  // overwritten, because the file is not locked.
-  await writeThroughTempFile(path, text, stats.mode & 0o7777, write);
+  // NOTE: a change by another program between this lstat and the rename
+  // below is still overwritten. sync-versions runs exclude each other
+  // (lock.ts), but editors take no lock.
+  const owner = { uid: stats.uid, gid: stats.gid };
+  try {
+    await writeThroughTempFile(path, text, stats.mode & 0o7777, write, owner);
+  } catch (error) {
+    if (!(error instanceof OwnerNotKeptError)) throw error;
+    throw new Error(
+      `${name} belongs to user ${owner.uid} and group ${owner.gid}, which ` +
+        'a rewrite by this user cannot keep; it was not written, run ' +
+        "sync-versions as the file's owner or as root",
+    );
+  }
 }
 
 /**
@@ -307,13 +363,18 @@ function lstatUnlessDeleted(
   }
 }
 
-/** True when the file was replaced, edited or had its mode changed. */
+/**
+ * True when the file was replaced, edited or had its mode changed. The
+ * change time catches an edit that kept the size and set the old
+ * modification time back, as `touch -r` or `cp -p` do.
+ */
 function changedSince(before: Stats, after: Stats): boolean {
   return (
     before.ino !== after.ino ||
     before.dev !== after.dev ||
     before.size !== after.size ||
     before.mtimeMs !== after.mtimeMs ||
+    before.ctimeMs !== after.ctimeMs ||
     before.mode !== after.mode
   );
 }
@@ -336,15 +397,27 @@ function isWritable(stats: Stats): boolean {
   return (stats.mode & 0o002) !== 0;
 }
 
+/** User and group ids that a rewritten file keeps. */
+export interface FileOwner {
+  uid: number;
+  gid: number;
+}
+
 /**
- * Creates a file that must not exist yet, with `text` and `mode`;
- * replaceable in tests to inject a failed write.
+ * Creates a file that must not exist yet, with `text`, `mode` and, when
+ * given, `owner`; replaceable in tests to inject a failed write.
  */
 export type WriteText = (
   path: string,
   text: string,
   mode: number,
+  owner?: FileOwner,
 ) => Promise<void> | void;
+
+/** The new file could not be given the owner of the file it replaces. */
+class OwnerNotKeptError extends Error {
+  override name = 'OwnerNotKeptError';
+}
 
 const openAsync = promisify(open);
 const renameAsync = promisify(rename);
@@ -358,18 +431,34 @@ const renameAsync = promisify(rename);
  * writes of tools/bench/sync-versions-bench.ts (500 files, 2-CPU VM) take
  * about 1.2 times as long.
  */
-const writeText: WriteText = async (path, text, mode) => {
+const writeText: WriteText = async (path, text, mode, owner) => {
   const fd = await openAsync(path, 'wx', mode);
   try {
     writeAll(fd, Buffer.from(text, 'utf8'));
+    const stats = fstatSync(fd);
+    const newOwner =
+      owner !== undefined &&
+      (stats.uid !== owner.uid || stats.gid !== owner.gid);
+    if (newOwner) changeOwner(fd, owner);
     // The umask, or a default ACL of the folder, may have narrowed the
-    // mode given to open(). fstat shows the mode it got, and chmod runs only
-    // when that differs.
-    if ((fstatSync(fd).mode & 0o7777) !== mode) fchmodSync(fd, mode);
+    // mode given to open(), and chown clears the set-id bits. fstat shows
+    // the mode the file got, so chmod runs only when needed.
+    if (newOwner || (stats.mode & 0o7777) !== mode) fchmodSync(fd, mode);
   } finally {
     closeSync(fd);
   }
 };
+
+function changeOwner(fd: number, owner: FileOwner): void {
+  try {
+    fchownSync(fd, owner.uid, owner.gid);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+    throw new OwnerNotKeptError(
+      `user ${owner.uid} and group ${owner.gid} could not be kept`,
+    );
+  }
+}
 
 function writeAll(fd: number, bytes: Buffer): void {
   let offset = 0;
@@ -409,13 +498,31 @@ async function writeThroughTempFile(
   text: string,
   mode: number,
   write: WriteText,
+  owner?: FileOwner,
 ): Promise<void> {
-  const tempFile = `${path}.tmp-${TEMP_TAG}-${tempCount++}`;
+  const tempFile = tempFileFor(path);
   try {
-    await write(tempFile, text, mode);
+    await write(tempFile, text, mode, owner);
     await renameAsync(tempFile, path);
   } catch (error) {
-    await rm(tempFile, { force: true });
+    // A failed cleanup must not hide the error that made it necessary.
+    await rm(tempFile, { force: true }).catch(() => undefined);
     throw error;
   }
+}
+
+/** Maximum file name length, in bytes, on ext4, APFS and most other file systems. */
+const MAX_NAME_BYTES = 255;
+
+/**
+ * Returns a temporary file name beside `path`: the file's own name with a
+ * suffix, or a hidden short name when that would be too long.
+ */
+function tempFileFor(path: string): string {
+  const suffix = `.tmp-${TEMP_TAG}-${tempCount++}`;
+  const name = basename(path);
+  if (Buffer.byteLength(name) + suffix.length <= MAX_NAME_BYTES) {
+    return path + suffix;
+  }
+  return join(dirname(path), suffix);
 }

@@ -2,6 +2,7 @@ import { logger } from '@nx/devkit';
 import type { AwsClientsFactory } from '../aws/clients';
 import type { LayerConfig } from '../layer-config';
 import { findTemplateFiles } from './files';
+import { withSyncLock } from './lock';
 import { reportFile, reportSummary } from './report';
 import { summarize, syncFiles, type SyncMode } from './sync';
 import { resolveLayerVersion, validateLayerVersion } from './versions';
@@ -44,14 +45,23 @@ export async function runSync(
     logger.warn(`${skipped.path}: ${skipped.reason}`);
   }
 
-  const results = await syncFiles(search.files, {
-    workspaceRoot: input.workspaceRoot,
-    layers: [layer],
-    versions: new Map([[layer.layerName, version]]),
-    mode: input.mode,
-    renderDir: input.renderDir,
-    toSsm: input.toSsm,
-  });
+  const sync = () =>
+    syncFiles(search.files, {
+      workspaceRoot: input.workspaceRoot,
+      layers: [layer],
+      versions: new Map([[layer.layerName, version]]),
+      mode: input.mode,
+      renderDir: input.renderDir,
+      toSsm: input.toSsm,
+    });
+  // --check and --dry-run write nothing, so they need no lock.
+  const writes = input.mode === 'write' || input.mode === 'render';
+  const results = writes
+    ? await withSyncLock(input.workspaceRoot, sync, {
+        onWait: (pid) =>
+          logger.info(`waiting for sync-versions in process ${pid} to finish`),
+      })
+    : await sync();
   for (const result of results) reportFile(result, input.mode);
 
   const summary = summarize(results);

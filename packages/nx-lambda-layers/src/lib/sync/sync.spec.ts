@@ -354,6 +354,18 @@ describe('syncFiles: check, dry run and render', () => {
     expect(existsSync(join(workspaceRoot, 'dist/apps/other'))).toBe(false);
   });
 
+  it('render keeps a private mode', async () => {
+    write('apps/orders/template.yaml', TEMPLATE);
+    chmodSync(join(workspaceRoot, 'apps/orders/template.yaml'), 0o600);
+
+    await sync('render');
+
+    const { mode } = statSync(
+      join(workspaceRoot, 'dist/apps/orders/template.yaml'),
+    );
+    expect(mode & 0o777).toBe(0o600);
+  });
+
   it('render output is not searched again', async () => {
     write('apps/orders/template.yaml', TEMPLATE);
     await sync('render', 12, ['.']);

@@ -244,7 +244,13 @@ function finishFile(
         ? rendered.text
         : relocateLocalPaths(rendered.text, file.path, outputPath);
     return async () => {
-      await writeFileAtomically(join(options.workspaceRoot, outputPath), copy);
+      // The copy gets the source's permissions, so a private template
+      // stays private.
+      await writeFileAtomically(
+        join(options.workspaceRoot, outputPath),
+        copy,
+        stats.mode & 0o777,
+      );
       result.status = 'rendered';
       result.outputPath = outputPath;
     };

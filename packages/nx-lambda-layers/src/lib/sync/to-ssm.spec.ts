@@ -217,6 +217,25 @@ describe('migrateToSsm: YAML', () => {
     expect(migrated.warnings).toEqual([]);
   });
 
+  it('appends Parameters without Resources', () => {
+    const text = [
+      'Globals:',
+      '  Function:',
+      '    Layers:',
+      '      - arn:aws:lambda:us-east-1:123456789012:layer:sosw:3',
+    ].join('\n');
+
+    const migrated = migrate(text);
+    const value = toCfnValue(
+      parseTemplate(migrated.text, 'migrated.yaml').document.contents,
+    ) as any;
+
+    expect(value.Parameters.SoswLayerArn.Default).toBe(
+      '/lambda-layers/sosw/arn',
+    );
+    expect(value.Globals.Function.Layers).toEqual([{ Ref: 'SoswLayerArn' }]);
+  });
+
   it('keeps an anchor on a rewritten item', () => {
     const text = [
       'Resources:',
@@ -231,6 +250,131 @@ describe('migrateToSsm: YAML', () => {
     const migrated = migrate(text);
 
     expect(migrated.text).toContain('        - &sosw !Ref SoswLayerArn\n');
+  });
+});
+
+describe('migrateToSsm: YAML flow style', () => {
+  const SUB_ARN =
+    '!Sub "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:layer:sosw:SOSW_LAYER_PLACEHOLDER"';
+  const FLOW_RESOURCES = `Resources: {Fn: {Type: AWS::Serverless::Function, Properties: {Layers: [${SUB_ARN}]}}}`;
+  const BLOCK_RESOURCES = [
+    'Resources:',
+    '  Fn:',
+    '    Type: AWS::Serverless::Function',
+    '    Properties:',
+    `      Layers: [${SUB_ARN}]`,
+  ].join('\n');
+
+  /** Migrates the text, parses the output and returns it as plain values. */
+  function migratedValue(text: string) {
+    const migrated = migrate(text);
+    const template = parseTemplate(migrated.text, 'migrated.yaml');
+    return toCfnValue(template.document.contents) as any;
+  }
+
+  const ssmParameter = {
+    Type: 'AWS::SSM::Parameter::Value<String>',
+    Default: '/lambda-layers/sosw/arn',
+  };
+
+  it('adds Parameters above flow Resources', () => {
+    const value = migratedValue(`${FLOW_RESOURCES}\n`);
+
+    expect(Object.keys(value)).toEqual(['Parameters', 'Resources']);
+    expect(value.Parameters).toEqual({ SoswLayerArn: ssmParameter });
+    expect(value.Resources.Fn.Properties.Layers).toEqual([
+      { Ref: 'SoswLayerArn' },
+    ]);
+  });
+
+  it('indents Parameters by two spaces', () => {
+    const { text } = migrate(`${FLOW_RESOURCES}\n`);
+
+    expect(text).toBe(
+      'Parameters:\n  SoswLayerArn:\n' +
+        '    Type: AWS::SSM::Parameter::Value<String>\n' +
+        '    Default: /lambda-layers/sosw/arn\n' +
+        FLOW_RESOURCES.replace(SUB_ARN, '!Ref SoswLayerArn') +
+        '\n',
+    );
+  });
+
+  it('indents like multi-line flow Resources', () => {
+    const text = FLOW_RESOURCES.replace('{Fn', '{\n    Fn') + '\n';
+
+    const migrated = migrate(text);
+
+    expect(migrated.text).toContain('Parameters:\n    SoswLayerArn:\n');
+    expect(migratedValue(text).Parameters).toEqual({
+      SoswLayerArn: ssmParameter,
+    });
+  });
+
+  it('inserts into flow Parameters', () => {
+    const text = `Parameters: {Env: {Type: String}}\n${BLOCK_RESOURCES}\n`;
+
+    const migrated = migrate(text);
+    const value = migratedValue(text);
+
+    expect(migrated.text).toBe(
+      'Parameters: {SoswLayerArn: {Type: ' +
+        '"AWS::SSM::Parameter::Value<String>", ' +
+        'Default: "/lambda-layers/sosw/arn"}, Env: {Type: String}}\n' +
+        BLOCK_RESOURCES.replace(SUB_ARN, '!Ref SoswLayerArn') +
+        '\n',
+    );
+    expect(value.Parameters).toEqual({
+      SoswLayerArn: ssmParameter,
+      Env: { Type: 'String' },
+    });
+    expect(value.Resources.Fn.Properties.Layers).toEqual([
+      { Ref: 'SoswLayerArn' },
+    ]);
+  });
+
+  it('inserts into empty flow Parameters', () => {
+    const value = migratedValue(`Parameters: {}\n${BLOCK_RESOURCES}\n`);
+
+    expect(value.Parameters).toEqual({ SoswLayerArn: ssmParameter });
+    expect(value.Resources.Fn.Properties.Layers).toEqual([
+      { Ref: 'SoswLayerArn' },
+    ]);
+  });
+
+  it('inserts into multi-line flow Parameters', () => {
+    const text =
+      'Parameters: { # inputs\r\n  Env: {Type: String}\r\n}\r\n' +
+      `${BLOCK_RESOURCES.replace(/\n/g, '\r\n')}\r\n`;
+
+    const value = migratedValue(text);
+
+    expect(value.Parameters).toEqual({
+      SoswLayerArn: ssmParameter,
+      Env: { Type: 'String' },
+    });
+    expect(value.Resources.Fn.Properties.Layers).toEqual([
+      { Ref: 'SoswLayerArn' },
+    ]);
+  });
+
+  it('adds Parameters to a flow root', () => {
+    const text = `{${FLOW_RESOURCES.replace('Resources: ', 'Resources:\n  ')}}\n`;
+
+    const value = migratedValue(text);
+
+    expect(Object.keys(value)).toEqual(['Parameters', 'Resources']);
+    expect(value.Parameters).toEqual({ SoswLayerArn: ssmParameter });
+    expect(value.Resources.Fn.Properties.Layers).toEqual([
+      { Ref: 'SoswLayerArn' },
+    ]);
+  });
+
+  it('second flow run changes nothing', () => {
+    const first = migrate(`Parameters: {}\n${FLOW_RESOURCES}\n`);
+    const second = migrate(first.text);
+
+    expect(second.text).toBe(first.text);
+    expect(second.changes).toEqual([]);
   });
 });
 

@@ -313,14 +313,15 @@ function yamlInsertion(
   name: string,
   layer: LayerConfig,
 ): TextEdit {
+  if (parameters?.flow) {
+    return flowEntryInsertion(template, parameters, flowParameter(name, layer));
+  }
+  if (root.flow) {
+    const section = `Parameters: {${flowParameter(name, layer)}}`;
+    return flowEntryInsertion(template, root, section);
+  }
   const { text } = template;
   const eol = lineEnding(text);
-  if (root.flow || parameters?.flow) {
-    throw new Error(
-      `${template.source}: --to-ssm cannot add a parameter to a flow-style ` +
-        '({ ... }) mapping; write Parameters as a block mapping first',
-    );
-  }
   const childIndent =
     firstChildIndent(text, parameters ?? mapValue(root, 'Resources')) ?? '  ';
   const body =
@@ -328,23 +329,73 @@ function yamlInsertion(
     `${childIndent}${childIndent}Type: ${SSM_PARAMETER_TYPE}${eol}` +
     `${childIndent}${childIndent}Default: ${layer.ssmParameter}${eol}`;
   if (parameters?.range) {
-    const last = text.slice(0, parameters.range[1]).trimEnd().length;
-    const lineEnd = text.indexOf('\n', last);
-    const at = lineEnd < 0 ? text.length : lineEnd + 1;
-    const prefix = lineEnd < 0 ? eol : '';
-    return { start: at, end: at, replacement: prefix + body };
+    return appendAfterLine(text, parameters.range[1], body);
   }
   const resourcesKey = root.items.find(
     (pair) => isScalar(pair.key) && pair.key.value === 'Resources',
   )?.key as Node | undefined;
-  const at = lineStartOf(text, resourcesKey?.range?.[0] ?? text.length);
+  if (!resourcesKey?.range) {
+    return appendAfterLine(text, text.length, `Parameters:${eol}${body}`);
+  }
+  const at = lineStartOf(text, resourcesKey.range[0]);
   return { start: at, end: at, replacement: `Parameters:${eol}${body}` };
 }
 
+/** Inserts `lines` after the line on which the text before `offset` ends. */
+function appendAfterLine(text: string, offset: number, lines: string) {
+  const last = text.slice(0, offset).trimEnd().length;
+  const lineEnd = text.indexOf('\n', last);
+  const at = lineEnd < 0 ? text.length : lineEnd + 1;
+  const prefix = lineEnd < 0 ? lineEnding(text) : '';
+  return { start: at, end: at, replacement: prefix + lines };
+}
+
+/** Returns the parameter as a flow mapping entry, `Name: {Type: ...}`. */
+function flowParameter(name: string, layer: LayerConfig): string {
+  return (
+    `${name}: {Type: ${JSON.stringify(SSM_PARAMETER_TYPE)}, ` +
+    `Default: ${JSON.stringify(layer.ssmParameter)}}`
+  );
+}
+
+/**
+ * Inserts `entry` as the first entry of a flow mapping (`{ ... }`), so the
+ * rest of the mapping keeps its bytes.
+ */
+function flowEntryInsertion(
+  template: ParsedTemplate,
+  map: YAMLMap,
+  entry: string,
+): TextEdit {
+  const { text } = template;
+  const open = map.range?.[0];
+  if (open === undefined || text[open] !== '{') {
+    throw new Error(
+      `${template.source}: --to-ssm cannot add a parameter because the ` +
+        'flow-style mapping does not start with "{"; rewrite Parameters ' +
+        'in block style and run again',
+    );
+  }
+  const at = open + 1;
+  let separator = '';
+  if (map.items.length > 0) {
+    separator = /^[ \t]*\r?\n/.test(text.slice(at)) ? ',' : ', ';
+  }
+  return { start: at, end: at, replacement: entry + separator };
+}
+
+/**
+ * Returns the indentation of the first key of a mapping, or undefined when
+ * that key does not start its line, as in a flow mapping `{Fn: ...}`.
+ */
 function firstChildIndent(text: string, node: Node | undefined) {
   if (!isMap(node) || node.items.length === 0) return undefined;
   const key = node.items[0].key as Node | undefined;
-  return key?.range ? indentAt(text, key.range[0]) : undefined;
+  if (!key?.range) return undefined;
+  const indent = indentAt(text, key.range[0]);
+  const keyStartsLine =
+    lineStartOf(text, key.range[0]) + indent.length === key.range[0];
+  return keyStartsLine ? indent : undefined;
 }
 
 function lineStartOf(text: string, offset: number): number {
