@@ -1,6 +1,7 @@
 import {
   Document,
   isMap,
+  isNode,
   isScalar,
   isSeq,
   LineCounter,
@@ -100,9 +101,14 @@ export interface ParseTemplateOptions {
 
 /**
  * Parses a template. JSON is a subset of YAML 1.2, so both go through the
- * same parser and every node keeps its source range. With `readOnly`, a
- * faster reader builds the same nodes for the JSON and block YAML that it
- * covers, and the `yaml` library parses the rest.
+ * same parser and every node keeps its source range. A `.json` template
+ * must also be valid JSON, because the YAML parser accepts more, such as
+ * trailing commas and single-quoted strings. With `readOnly`, a faster
+ * reader builds the same nodes for the JSON and block YAML that it covers,
+ * and the `yaml` library parses the rest.
+ *
+ * Node ranges are offsets into `text`. A byte order mark at its start
+ * stays in `text` and counts as offset 0, so the first value starts at 1.
  */
 export function parseTemplate(
   text: string,
@@ -110,12 +116,16 @@ export function parseTemplate(
   options: ParseTemplateOptions = {},
 ): ParsedTemplate {
   const format = templateFormatOf(source);
-  const input = stripBom(text);
   const lineCounter = new LineCounter();
-  const contents = options.readOnly ? readQuickly(input, format) : undefined;
+  const contents = options.readOnly ? readQuickly(text, format) : undefined;
+  // The JSON reader returns nodes only for strict JSON, so only text that
+  // it declines needs JSON.parse.
+  if (format === 'json' && !contents) {
+    checkJsonSyntax(text, source);
+  }
   const document = contents
-    ? documentOf(contents, input, lineCounter)
-    : parseDocument(input, {
+    ? documentOf(contents, text, lineCounter)
+    : parseDocument(text, {
         schema: cfnSchema(),
         lineCounter,
         keepSourceTokens: false,
@@ -124,11 +134,15 @@ export function parseTemplate(
       });
   const firstError = document.errors[0];
   if (firstError) {
-    const position = lineCounter.linePos(firstError.pos[0]);
+    const { line, column } = lineAndColumnOf(
+      text,
+      lineCounter,
+      firstError.pos[0],
+    );
     throw new TemplateParseError(
       source,
-      position.line,
-      position.col,
+      line,
+      column,
       firstError.message.split('\n')[0],
     );
   }
@@ -177,8 +191,79 @@ function cfnSchema(): Schema {
   return sharedSchema;
 }
 
+const BYTE_ORDER_MARK = 0xfeff;
+
+/** Returns 1 when `text` starts with a byte order mark, else 0. */
+function bomLengthOf(text: string): number {
+  return text.charCodeAt(0) === BYTE_ORDER_MARK ? 1 : 0;
+}
+
+/**
+ * Reads the text with a fast reader, or returns undefined when the reader
+ * declines it. The readers do not accept a byte order mark, so they read
+ * the text after it, and the ranges are then moved back over it.
+ */
 function readQuickly(text: string, format: TemplateFormat): Node | undefined {
-  return format === 'json' ? readJsonNodes(text) : readYamlNodes(text);
+  const bomLength = bomLengthOf(text);
+  const body = bomLength > 0 ? text.slice(bomLength) : text;
+  const contents =
+    format === 'json' ? readJsonNodes(body) : readYamlNodes(body);
+  if (contents && bomLength > 0) {
+    shiftRanges(contents, bomLength);
+  }
+  return contents;
+}
+
+/** Adds `delta` to every offset of the ranges in a reader's node tree. */
+function shiftRanges(node: unknown, delta: number): void {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      shiftRanges(pair.key, delta);
+      shiftRanges(pair.value, delta);
+    }
+  } else if (isSeq(node)) {
+    for (const item of node.items) {
+      shiftRanges(item, delta);
+    }
+  }
+  if (isNode(node) && node.range) {
+    const [start, valueEnd, nodeEnd] = node.range;
+    node.range = [start + delta, valueEnd + delta, nodeEnd + delta];
+  }
+}
+
+/**
+ * Throws a TemplateParseError when the text, after a byte order mark if it
+ * has one, is not valid JSON.
+ */
+function checkJsonSyntax(text: string, source: string): void {
+  const bomLength = bomLengthOf(text);
+  try {
+    JSON.parse(bomLength > 0 ? text.slice(bomLength) : text);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    // Node.js 20 ends most messages with `at position N`, and newer versions
+    // may add `(line L column C)`, so the pattern removes both. Some
+    // messages, such as `Unexpected token ']', "[1,]" is not valid JSON`,
+    // give no position.
+    // NOTE: errors without a position are reported at line 1, column 1.
+    const match =
+      / (?:in JSON )?at position (\d+)(?: \(line \d+ column \d+\))?/.exec(
+        error.message,
+      );
+    const offset = match ? bomLength + Number(match[1]) : 0;
+    const detail = match
+      ? error.message.slice(0, match.index) +
+        error.message.slice(match.index + match[0].length)
+      : error.message;
+    const { line, column } = lineAndColumnOf(text, undefined, offset);
+    throw new TemplateParseError(
+      source,
+      line,
+      column,
+      `invalid JSON: ${detail.replace(/\r?\n/g, '\\n')}`,
+    );
+  }
 }
 
 /** Wraps nodes built by a reader in a document, as `parseDocument` does. */
@@ -189,7 +274,12 @@ function documentOf(
 ): Document.Parsed {
   const document = new Document(undefined, { schema: cfnSchema() });
   document.contents = contents;
-  document.range = [0, text.length, text.length];
+  document.range = [bomLengthOf(text), text.length, text.length];
+  addLineStarts(text, lineCounter);
+  return document as Document.Parsed;
+}
+
+function addLineStarts(text: string, lineCounter: LineCounter): void {
   lineCounter.addNewLine(0);
   for (
     let offset = text.indexOf('\n');
@@ -198,12 +288,25 @@ function documentOf(
   ) {
     lineCounter.addNewLine(offset + 1);
   }
-  return document as Document.Parsed;
 }
 
-/** Removes a UTF-8 byte order mark; offsets in the parsed document then start after it. */
-function stripBom(text: string): string {
-  return text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
+/**
+ * Returns the 1-based line and column of an offset in `text`, from the
+ * line starts in `lineCounter` or, without it, from the text. A byte order
+ * mark takes no column, as in editors.
+ */
+function lineAndColumnOf(
+  text: string,
+  lineCounter: LineCounter | undefined,
+  offset: number,
+): { line: number; column: number } {
+  if (!lineCounter) {
+    lineCounter = new LineCounter();
+    addLineStarts(text, lineCounter);
+  }
+  const { line, col } = lineCounter.linePos(offset);
+  const column = line === 1 ? Math.max(1, col - bomLengthOf(text)) : col;
+  return { line, column };
 }
 
 /**
@@ -253,8 +356,7 @@ export function positionOf(
   template: ParsedTemplate,
   offset: number,
 ): { line: number; column: number } {
-  const { line, col } = template.lineCounter.linePos(offset);
-  return { line, column: col };
+  return lineAndColumnOf(template.text, template.lineCounter, offset);
 }
 
 /** Resources of a template as `[logicalId, resource]` pairs. */
