@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
+  linkSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -555,6 +556,29 @@ describe('syncFiles: bad input', () => {
     expect(readdirSync(join(workspaceRoot, 'apps/a'))).toEqual([
       'template.yaml',
     ]);
+  });
+
+  it('warns about a hard-linked file', async () => {
+    write('apps/a/template.yaml', TEMPLATE);
+    linkSync(
+      join(workspaceRoot, 'apps/a/template.yaml'),
+      join(workspaceRoot, 'apps/a/template.yaml.orig'),
+    );
+
+    const results = await sync();
+
+    expect(resultFor(results, 'apps/a/template.yaml').warnings).toEqual([
+      {
+        source: 'apps/a/template.yaml',
+        line: 1,
+        column: 1,
+        message:
+          'had 2 hard links; only this path has the new text, so replace ' +
+          'the other links with copies or symlinks',
+      },
+    ]);
+    expect(read('apps/a/template.yaml')).toBe(SYNCED);
+    expect(read('apps/a/template.yaml.orig')).toBe(TEMPLATE);
   });
 
   it('keeps the file mode', async () => {

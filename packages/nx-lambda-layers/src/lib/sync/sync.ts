@@ -264,6 +264,18 @@ function finishFile(
         stats,
       );
       result.status = 'changed';
+      // The rename gives this path a new file, so other hard links to
+      // the old one keep the old text.
+      if (stats.nlink > 1) {
+        result.warnings.push({
+          source: file.path,
+          line: 1,
+          column: 1,
+          message:
+            `had ${stats.nlink} hard links; only this path has the new ` +
+            'text, so replace the other links with copies or symlinks',
+        });
+      }
     };
   }
   return undefined;
