@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   copyWorkspaceToGitRepo,
@@ -54,5 +54,28 @@ describe('build-layer through the nx CLI', () => {
     expect(second).toMatch(CACHE_HIT);
     expect(third).toContain('nx run demo-layer:build  [local cache]');
     expect(readFileSync(zipFile).equals(zipBytes)).toBe(true);
+  });
+
+  it('rebuilds when an included file changes', () => {
+    // The included file sits outside the layer project, so only the
+    // inputs that the plugin infers from the -r line cover it.
+    mkdirSync(join(root, 'requirements'), { recursive: true });
+    writeFileSync(join(root, 'requirements/common.txt'), 'greeting==1.0.0\n');
+    writeFileSync(
+      join(root, 'apps/demo-layer/requirements.txt'),
+      '-r ../../requirements/common.txt\n',
+    );
+    build(root);
+
+    const unchanged = build(root);
+    writeFileSync(
+      join(root, 'requirements/common.txt'),
+      '# pinned for the demo\ngreeting==1.0.0\n',
+    );
+    const changed = build(root);
+
+    expect(unchanged).toMatch(CACHE_HIT);
+    expect(changed).not.toMatch(CACHE_HIT);
+    expect(changed).toContain('Built dist/apps/demo-layer/layer.zip');
   });
 });

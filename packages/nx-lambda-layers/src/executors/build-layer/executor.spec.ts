@@ -39,6 +39,7 @@ const isolatedPip: PipClient = {
 
 let workspaceRoot: string;
 let errors: string[];
+let warnings: string[];
 
 beforeEach(async () => {
   workspaceRoot = mkdtempSync(join(tmpdir(), 'build-layer-executor-'));
@@ -59,8 +60,11 @@ beforeEach(async () => {
   );
   writeFileSync(join(projectDir, 'requirements.txt'), 'sosw==2.7.1\n');
   errors = [];
+  warnings = [];
   jest.spyOn(logger, 'info').mockImplementation(() => undefined);
-  jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+  jest.spyOn(logger, 'warn').mockImplementation((message: string) => {
+    warnings.push(message);
+  });
   jest.spyOn(logger, 'error').mockImplementation((message: string) => {
     errors.push(message);
   });
@@ -71,15 +75,17 @@ afterEach(() => {
   rmSync(workspaceRoot, { recursive: true, force: true });
 });
 
-function context(): ExecutorContext {
+function context(inputs?: unknown[]): ExecutorContext {
+  const targets = inputs ? { build: { inputs } } : undefined;
   return {
     root: workspaceRoot,
     cwd: workspaceRoot,
     isVerbose: false,
     projectName: 'demo-layer',
+    targetName: 'build',
     projectsConfigurations: {
       version: 2,
-      projects: { 'demo-layer': { root: PROJECT_ROOT } },
+      projects: { 'demo-layer': { root: PROJECT_ROOT, targets } },
     },
     nxJsonConfiguration: {},
     projectGraph: { nodes: {}, dependencies: {} },
@@ -90,6 +96,33 @@ function readManifest(outputDir: string): LayerManifest {
   const path = join(workspaceRoot, outputDir, 'layer.manifest.json');
   return JSON.parse(readFileSync(path, 'utf8')) as LayerManifest;
 }
+
+describe('build-layer executor: cache inputs', () => {
+  it('warns when target defaults replaced them', async () => {
+    await buildLayerExecutor(
+      {},
+      context(['production', '^production']),
+      isolatedPip,
+    );
+
+    expect(warnings).toEqual([
+      expect.stringContaining(
+        'the inputs of target build (["production","^production"]) ' +
+          'replace the ones nx-lambda-layers infers',
+      ),
+    ]);
+  });
+
+  it('accepts the inferred inputs', async () => {
+    await buildLayerExecutor(
+      {},
+      context(['{projectRoot}/**/*', { env: 'SOURCE_DATE_EPOCH' }]),
+      isolatedPip,
+    );
+
+    expect(warnings).toEqual([]);
+  });
+});
 
 describe('build-layer executor', () => {
   it('builds from layer.json', async () => {
@@ -232,6 +265,12 @@ describe('applyOptions', () => {
       constraints: 'c.txt',
     });
     expect(applied.keepDistInfo).toBe(false);
+  });
+
+  it('overrides noIndex with the option', () => {
+    const applied = applyOptions(config, { noIndex: false });
+
+    expect(applied.pip?.noIndex).toBe(false);
   });
 
   it('keeps layer.json fields without options', () => {

@@ -19,6 +19,7 @@ export interface BuildLayerExecutorSchema {
   /** Keep `.dist-info` folders. @default true */
   keepDistInfo?: boolean;
   /** pip `--index-url`. */
+  noIndex?: boolean;
   indexUrl?: string;
   /** pip `--extra-index-url` values. */
   extraIndexUrls?: string[];
