@@ -62,6 +62,100 @@ export function findInvalidField(
   return undefined;
 }
 
+/** Keys of `layer.json`, its `pip` block and its `publish` block. */
+const KNOWN_KEYS: Record<string, string[]> = {
+  '': [
+    '$schema',
+    'layerName',
+    'ssmParameter',
+    'placeholder',
+    'exportName',
+    'requirements',
+    'runtimes',
+    'architectures',
+    'license',
+    'description',
+    'pip',
+    'noDependencies',
+    'packages',
+    'runtime',
+    'architecture',
+    'layout',
+    'exclude',
+    'keepDistInfo',
+    'publish',
+  ],
+  pip: ['noIndex', 'findLinks', 'indexUrl', 'extraIndexUrls', 'constraints'],
+  publish: [
+    'mode',
+    's3Bucket',
+    's3Prefix',
+    'regions',
+    'ssmParameters',
+    'shareWithAccounts',
+    'shareWithOrganization',
+    'keepVersions',
+    'stackTemplate',
+    'stackName',
+  ],
+};
+
+/**
+ * Returns the problem with the first key of `file`, or of its `pip` and
+ * `publish` blocks, that layer.json does not have, or undefined. A
+ * mistyped key such as `noDependency` would otherwise be ignored and
+ * change the build without a word.
+ */
+export function findUnknownKey(
+  file: Record<string, unknown>,
+): string | undefined {
+  for (const [block, known] of Object.entries(KNOWN_KEYS)) {
+    const object = block === '' ? file : file[block];
+    if (!isPlainObject(object)) continue;
+    const unknown = Object.keys(object as object).find(
+      (key) => !known.includes(key),
+    );
+    if (unknown === undefined) continue;
+    const prefix = block === '' ? '' : `${block}.`;
+    const guess = closestKey(unknown, known);
+    return (
+      `unknown key "${prefix}${unknown}"; ` +
+      (guess
+        ? `did you mean "${prefix}${guess}"?`
+        : `use one of ${known.join(', ')}`)
+    );
+  }
+  return undefined;
+}
+
+/** Returns the known key within three edits of `key`, if there is one. */
+function closestKey(key: string, known: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 4;
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
 /**
  * Adds the line and column to a JSON.parse message of Node.js 20, which
  * gives only the character position ("... in JSON at position 19").

@@ -100,4 +100,34 @@ describe('parseLayerConfig', () => {
     expect(message).toContain(`${SOURCE}: invalid pip []`);
     expect(message).toContain('JSON object');
   });
+
+  it('unknown key suggests the close one', () => {
+    const message = messageOf(() => parseWith({ noDependency: ['sosw'] }));
+
+    expect(message).toBe(
+      `${SOURCE}: unknown key "noDependency"; did you mean "noDependencies"?`,
+    );
+  });
+
+  it('unknown pip key names its block', () => {
+    const message = messageOf(() => parseWith({ pip: { noindex: true } }));
+
+    expect(message).toBe(
+      `${SOURCE}: unknown key "pip.noindex"; did you mean "pip.noIndex"?`,
+    );
+  });
+
+  it('unknown publish key lists the known ones', () => {
+    const message = messageOf(() => parseWith({ publish: { target: 'x' } }));
+
+    expect(message).toContain(
+      `${SOURCE}: unknown key "publish.target"; use one of mode, s3Bucket,`,
+    );
+  });
+
+  it('accepts a $schema key', () => {
+    const config = parseWith({ $schema: './schema.json' });
+
+    expect(config.layerName).toBe('test');
+  });
 });

@@ -1,6 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeJsonError, findInvalidField } from './layer-config-checks';
+import {
+  describeJsonError,
+  findInvalidField,
+  findUnknownKey,
+} from './layer-config-checks';
 
 /** File name of a layer project's configuration, at the project root. */
 export const LAYER_CONFIG_FILE = 'layer.json';
@@ -183,9 +187,11 @@ export function normalizeLayerConfig(
         `that should hold the layer version ARN, for example "/lambda-layers/${file.layerName}/arn"`,
     );
   }
-  const invalidField = findInvalidField(file as Record<string, unknown>);
-  if (invalidField) {
-    throw new LayerConfigError(`${source}: ${invalidField}`);
+  const problem =
+    findUnknownKey(file as Record<string, unknown>) ??
+    findInvalidField(file as Record<string, unknown>);
+  if (problem) {
+    throw new LayerConfigError(`${source}: ${problem}`);
   }
   return {
     ...file,

@@ -279,6 +279,21 @@ describe('describePipFailure', () => {
     expect(message).toContain('links /ws/wheelz (not found)');
   });
 
+  it('names PIP_NO_INDEX as the source', () => {
+    const message = describePipFailure(
+      {
+        exitCode: 1,
+        signal: null,
+        output: 'ERROR: No matching distribution found for other==3.0.0',
+      },
+      [],
+      'layer.json',
+      { PIP_NO_INDEX: '1' },
+    );
+
+    expect(message).toContain('(looked in no index (PIP_NO_INDEX));');
+  });
+
   it('reports a stop by signal', () => {
     const message = describePipFailure(
       { exitCode: null, signal: 'SIGTERM', output: 'Collecting sosw' },

@@ -248,7 +248,7 @@ export async function runPipInstall(
   const result = await client.install(args, options);
   if (result.exitCode !== 0) {
     throw new PipInstallError(
-      describePipFailure(result, args, options.configSource),
+      describePipFailure(result, args, options.configSource, options.env),
       result,
     );
   }
@@ -272,13 +272,14 @@ const NETWORK_ERRORS = [
 ];
 
 /**
- * Returns the error message for a failed pip run, from its output and
- * arguments.
+ * Returns the error message for a failed pip run, from its output,
+ * arguments and environment.
  */
 export function describePipFailure(
   result: PipRunResult,
   args: string[],
   configSource: string,
+  env: NodeJS.ProcessEnv = process.env,
 ): string {
   const status =
     result.exitCode === null
@@ -324,7 +325,7 @@ export function describePipFailure(
     missing.length > 0 && networkFailed ? ' and could not reach an index' : '';
   return (
     `pip install ${status}: pip ${problem}${unreachable} ` +
-    `(looked in ${pipSources(output, args)}); set pip.indexUrl or ` +
+    `(looked in ${pipSources(output, args, env)}); set pip.indexUrl or ` +
     `pip.findLinks in ${configSource} to a source that has the packages, ` +
     'or check the network'
   );
@@ -349,12 +350,18 @@ export function notFoundRequirements(output: string): string[] {
  * Returns the indexes and links pip searched, from its output or else its
  * arguments.
  */
-function pipSources(output: string, args: string[]): string {
+function pipSources(
+  output: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): string {
   const sources: string[] = [];
   const indexes = /^Looking in indexes: (.+)$/m.exec(output)?.[1];
   const links = /^Looking in links: (.+)$/m.exec(output)?.[1];
   if (args.includes('--no-index')) {
     sources.push('no index (--no-index)');
+  } else if (PIP_TRUE.test(env.PIP_NO_INDEX ?? '')) {
+    sources.push('no index (PIP_NO_INDEX)');
   } else if (indexes) {
     sources.push(`indexes ${indexes}`);
   } else {
@@ -374,6 +381,9 @@ function pipSources(output: string, args: string[]): string {
   }
   return sources.join(' and ');
 }
+
+/** Values that pip reads as true in a PIP_* boolean variable. */
+const PIP_TRUE = /^(1|true|yes|on|y|t)$/i;
 
 /** Returns the `--find-links` locations pip ignored because they do not exist. */
 function ignoredLocations(output: string): Set<string> {

@@ -85,6 +85,7 @@ async function versionFor(
   const resolved = await resolveLayerVersion(input.layer, clients, {
     workspaceRoot: input.workspaceRoot,
     projectRoot: input.projectRoot,
+    versionOption: '--layer-version',
   });
   logger.info(
     `layer ${input.layer.layerName} version ${resolved.version} ` +

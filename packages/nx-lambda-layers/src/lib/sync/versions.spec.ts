@@ -204,11 +204,27 @@ describe('resolveLayerVersion', () => {
   it('rejects a layer with no version anywhere', async () => {
     const layer = newLayer();
 
-    await expect(resolveLayerVersion(layer, clients)).rejects.toThrow(
-      new RegExp(
-        `layer ${layer.layerName} has no published version in region ` +
-          `${REGION} and SSM parameter ${layer.ssmParameter} is not set`,
-      ),
+    const error = await resolveLayerVersion(layer, clients).catch(
+      (caught: Error) => caught,
+    );
+
+    expect((error as Error).message).toBe(
+      `layer ${layer.layerName} has no published version in region ` +
+        `${REGION} and SSM parameter ${layer.ssmParameter} is not set; ` +
+        'publish the layer first (the publish target of its project)',
+    );
+  });
+
+  it("names the caller's version option", async () => {
+    const layer = newLayer();
+
+    await expect(
+      resolveLayerVersion(layer, clients, {
+        versionOption: '--layer-version',
+      }),
+    ).rejects.toThrow(
+      'publish the layer first (the publish target of its project), or ' +
+        'give a version with --layer-version',
     );
   });
 });

@@ -37,6 +37,8 @@ export interface ResolveLayerVersionOptions {
   /** Workspace root and layer project root, to find the publish result. */
   workspaceRoot?: string;
   projectRoot?: string;
+  /** Option of the caller that gives a version, for the error message. */
+  versionOption?: string;
 }
 
 /**
@@ -72,8 +74,10 @@ export async function resolveLayerVersion(
     throw new Error(
       `layer ${layer.layerName} has no published version in region ` +
         `${clients.region} and SSM parameter ${layer.ssmParameter} is not ` +
-        'set; publish the layer first (the publish target of its project), ' +
-        'or give sync-versions a version with --layer-version',
+        'set; publish the layer first (the publish target of its project)' +
+        (options.versionOption
+          ? `, or give a version with ${options.versionOption}`
+          : ''),
     );
   }
   return { version: newest, source: 'list-layer-versions' };
