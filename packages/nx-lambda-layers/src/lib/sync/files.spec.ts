@@ -1,11 +1,14 @@
 import {
   chmodSync,
   chownSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -249,6 +252,36 @@ describe('readTextFile: errors', () => {
     expect(() =>
       readTextFile(join(folder, 'gone.yaml'), 'apps/gone.yaml'),
     ).toThrow('apps/gone.yaml was deleted before it was read; run again');
+  });
+});
+
+describe('findTemplateFiles: folder symlinks', () => {
+  it('reports one leading outside', async () => {
+    const workspace = join(folder, 'workspace');
+    const outside = join(folder, 'outside');
+    mkdirSync(workspace);
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'template.yaml'), 'Resources: {}\n');
+    symlinkSync(outside, join(workspace, 'stacks'));
+
+    const search = await findTemplateFiles(workspace, ['.']);
+
+    expect(search.files).toEqual([]);
+    expect(search.skipped).toEqual([
+      {
+        path: 'stacks',
+        reason: `symlink leads outside the workspace, to ${realpathSync(outside)}; not followed`,
+      },
+    ]);
+  });
+
+  it('ignores one leading inside', async () => {
+    mkdirSync(join(folder, 'apps'));
+    symlinkSync(join(folder, 'apps'), join(folder, 'apps-link'));
+
+    const search = await findTemplateFiles(folder, ['.']);
+
+    expect(search.skipped).toEqual([]);
   });
 });
 

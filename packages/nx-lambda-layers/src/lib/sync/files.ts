@@ -112,7 +112,7 @@ function walkFolder(
     // join() was a tenth of the walk's time.
     const path = childPath(folder, entry.name);
     if (entry.isDirectory()) {
-      if (!SKIPPED_FOLDERS.has(entry.name) && !entry.name.startsWith('.')) {
+      if (isSearchedFolderName(entry.name)) {
         walkFolder(root, path, search, seen);
       }
       continue;
@@ -127,7 +127,12 @@ function walkFolder(
       });
       continue;
     }
-    if (!isSyncedFileName(entry.name)) continue;
+    if (!isSyncedFileName(entry.name)) {
+      if (entry.isSymbolicLink() && isSearchedFolderName(entry.name)) {
+        reportFolderLinkOutside(root, path, search);
+      }
+      continue;
+    }
     const found = entry.isSymbolicLink()
       ? followSymlink(root, path, search)
       : { path: toWorkspacePath(root, path), absolutePath: path };
@@ -151,6 +156,34 @@ function isLeftTempFile(name: string): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
+}
+
+function isSearchedFolderName(name: string): boolean {
+  return !SKIPPED_FOLDERS.has(name) && !name.startsWith('.');
+}
+
+/**
+ * Records a symlink to a folder outside the workspace, which the search
+ * does not follow. A symlink to a folder inside is not followed either,
+ * but needs no word: the search reaches that folder by its own path when
+ * it is in scope.
+ */
+function reportFolderLinkOutside(
+  root: string,
+  path: string,
+  search: FileSearch,
+): void {
+  let target: string;
+  try {
+    target = realpathSync.native(path);
+  } catch {
+    return;
+  }
+  if (isInside(root, target) || !statSync(target).isDirectory()) return;
+  search.skipped.push({
+    path: toWorkspacePath(root, path),
+    reason: `symlink leads outside the workspace, to ${target}; not followed`,
+  });
 }
 
 /** Resolves a symlink to a file inside the workspace, or records why not. */
