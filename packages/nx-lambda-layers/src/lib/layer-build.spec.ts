@@ -341,6 +341,28 @@ describe('buildLayer', () => {
     );
   });
 
+  it('places an invalid line in its source file', async () => {
+    writeRequirements(
+      '# pinned for Lambda\n# reviewed\ndemo-dep==1.4\n\nfarewell =>> 1.0  # typo\n',
+    );
+
+    await expect(buildLayer(layerOptions())).rejects.toThrow(
+      `invalid requirement "farewell =>> 1.0" on line 5 of ${projectRoot}/requirements.txt; ` +
+        'write it as name==version, such as sosw==2.7.1',
+    );
+  });
+
+  it('places an invalid line in the packages', async () => {
+    writeRequirements('demo-dep==1.4\n');
+
+    await expect(
+      buildLayer(layerOptions({ packages: ['farewell =>> 1.0'] })),
+    ).rejects.toThrow(
+      'invalid requirement "farewell =>> 1.0" in the packages of ' +
+        `${projectRoot}/layer.json`,
+    );
+  });
+
   it('keeps the previous zip when a build fails', async () => {
     writeRequirements('demo-http\n');
     await buildLayer(layerOptions());

@@ -1,4 +1,5 @@
 import { logger } from '@nx/devkit';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import {
@@ -254,6 +255,11 @@ async function runPip(
       configSource: configSource(options),
     });
   } catch (error) {
+    const located =
+      error instanceof PipInstallError
+        ? locateInvalidRequirement(error.result.output, options, paths)
+        : undefined;
+    if (located) throw new Error(located, { cause: error });
     const missing =
       error instanceof PipInstallError && target
         ? notFoundRequirements(error.result.output)
@@ -271,6 +277,42 @@ async function runPip(
       { cause: error },
     );
   }
+}
+
+/**
+ * Returns the error for a requirement that pip could not parse, placed in
+ * the requirements file or the `packages` option where it was written, or
+ * undefined when pip named another file. pip names a line of the staged
+ * copy, which has no comments or blank lines and is deleted after the
+ * failed build.
+ */
+function locateInvalidRequirement(
+  output: string,
+  options: BuildLayerOptions,
+  paths: BuildPaths,
+): string | undefined {
+  const invalid = /Invalid requirement: '(.+?)'(: [^\n]+)?/.exec(output);
+  const file = /\(from line \d+ of (.+?)\)/.exec(output)?.[1];
+  if (!invalid || !file?.includes(paths.stagingDir)) return undefined;
+  const [, requirement, reason = ''] = invalid;
+  const fix = `${reason}; write it as name==version, such as sosw==2.7.1`;
+  const sourceLines = existsSync(paths.requirementsFile)
+    ? readFileSync(paths.requirementsFile, 'utf8').split('\n')
+    : [];
+  const index = sourceLines.findIndex(
+    (line) => line.replace(/(^|\s)#.*$/, '').trim() === requirement,
+  );
+  if (index >= 0) {
+    const path = relative(options.workspaceRoot, paths.requirementsFile);
+    return `invalid requirement "${requirement}" on line ${index + 1} of ${path}${fix}`;
+  }
+  if (options.config.packages?.some((line) => line.trim() === requirement)) {
+    return (
+      `invalid requirement "${requirement}" in the packages of ` +
+      `${configSource(options)}${fix}`
+    );
+  }
+  return undefined;
 }
 
 async function zipAndCheck(
