@@ -178,7 +178,9 @@ function treeFiles(): TreeFile[] {
 function restoreTree(files: TreeFile[]): void {
   for (const file of files) writeFileSync(file.path, file.bytes);
   const flush = spawnSync('sync');
-  if (flush.status !== 0) throw new Error('sync failed');
+  if (flush.status !== 0) {
+    throw new Error(`sync failed with exit status ${flush.status}`);
+  }
 }
 
 async function syncTree(concurrency: number) {

@@ -12,7 +12,6 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -22,6 +21,7 @@ import {
   replaceFileContent,
   writeFileAtomically,
 } from './files';
+import { endedProcessId } from './ended-process';
 
 let folder: string;
 let savedUmask: number;
@@ -251,7 +251,10 @@ describe('readTextFile: errors', () => {
   it('names a file deleted before the read', () => {
     expect(() =>
       readTextFile(join(folder, 'gone.yaml'), 'apps/gone.yaml'),
-    ).toThrow('apps/gone.yaml was deleted before it was read; run again');
+    ).toThrow(
+      'apps/gone.yaml not found: it was deleted after the search; run ' +
+        'sync-versions again',
+    );
   });
 });
 
@@ -286,20 +289,8 @@ describe('findTemplateFiles: folder symlinks', () => {
 });
 
 describe('findTemplateFiles: left temporary files', () => {
-  /** Id of a process that has ended. */
-  function endedPid(): number {
-    const run = spawnSync(
-      process.execPath,
-      ['-e', 'console.log(process.pid)'],
-      {
-        encoding: 'utf8',
-      },
-    );
-    return Number(run.stdout.trim());
-  }
-
   it('reports one whose process ended', async () => {
-    const name = `template.yaml.tmp-${endedPid()}-0a1b2c3d-7`;
+    const name = `template.yaml.tmp-${endedProcessId()}-0a1b2c3d-7`;
     writeFileSync(join(folder, name), 'half');
 
     const search = await findTemplateFiles(folder, ['.']);

@@ -18,6 +18,7 @@ import {
 import { mkdir, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
+import { isProcessRunning } from './lock';
 
 /** File extensions that may hold a CloudFormation or SAM template. */
 export const TEMPLATE_EXTENSIONS = new Set([
@@ -149,13 +150,7 @@ const TEMP_FILE_NAME = /\.tmp-(\d+)-[0-9a-f]{8}-\d+$/;
 /** True for a temporary file whose process has ended. */
 function isLeftTempFile(name: string): boolean {
   const pid = TEMP_FILE_NAME.exec(name)?.[1];
-  if (pid === undefined) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return pid !== undefined && !isProcessRunning(Number(pid));
 }
 
 function isSearchedFolderName(name: string): boolean {
@@ -165,7 +160,7 @@ function isSearchedFolderName(name: string): boolean {
 /**
  * Records a symlink to a folder outside the workspace, which the search
  * does not follow. A symlink to a folder inside is not followed either,
- * but needs no word: the search reaches that folder by its own path when
+ * but needs no report: the search reaches that folder by its own path when
  * it is in scope.
  */
 function reportFolderLinkOutside(
@@ -290,7 +285,10 @@ function openForReading(path: string, name: string): number {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new Error(`${name} was deleted before it was read; run again`);
+      throw new Error(
+        `${name} not found: it was deleted after the search; run ` +
+          'sync-versions again',
+      );
     }
     if (code === 'EACCES') {
       throw new Error(
@@ -412,7 +410,7 @@ function changedSince(before: Stats, after: Stats): boolean {
   );
 }
 
-/** User id of this process, read once: a call per file cost 1 ms in 500. */
+/** User id of this process, read once: a call for each of 500 files cost about 1 ms. */
 const PROCESS_UID = process.getuid?.();
 
 /**
@@ -437,8 +435,8 @@ export interface FileOwner {
 }
 
 /**
- * Creates a file that must not exist yet, with `text`, `mode` and, when
- * given, `owner`; replaceable in tests to inject a failed write.
+ * Function that creates a file that must not exist yet, with `text`,
+ * `mode` and, when given, `owner`. Tests replace it to inject a failure.
  */
 export type WriteText = (
   path: string,

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -9,6 +8,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { endedProcessId } from './ended-process';
 import { SYNC_LOCK_PATH, withSyncLock } from './lock';
 
 let workspaceRoot: string;
@@ -26,14 +26,6 @@ afterEach(() => {
 function writeLock(content: string): void {
   mkdirSync(dirname(lockPath), { recursive: true });
   writeFileSync(lockPath, content);
-}
-
-/** Id of a process that has ended. */
-function endedPid(): number {
-  const run = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], {
-    encoding: 'utf8',
-  });
-  return Number(run.stdout.trim());
 }
 
 describe('withSyncLock', () => {
@@ -76,7 +68,7 @@ describe('withSyncLock', () => {
   });
 
   it('takes over the lock of an ended process', async () => {
-    writeLock(`${endedPid()}\n`);
+    writeLock(`${endedProcessId()}\n`);
 
     const ran = await withSyncLock(workspaceRoot, async () => true);
 
@@ -100,7 +92,7 @@ describe('withSyncLock', () => {
         retryMs: 10,
       }),
     ).rejects.toThrow(
-      `timed out: sync-versions in process ${process.pid} still holds ${SYNC_LOCK_PATH}`,
+      `waiting for ${SYNC_LOCK_PATH}, which process ${process.pid} holds`,
     );
     expect(readFileSync(lockPath, 'utf8')).toBe(`${process.pid}\n`);
   });

@@ -16,7 +16,7 @@ export interface SyncLockOptions {
   timeoutMs?: number;
   /** Time between two attempts. @default 100 */
   retryMs?: number;
-  /** Called once when the lock is held by a live process. */
+  /** Callback, run once when a live process holds the lock. */
   onWait?: (pid: number) => void;
 }
 
@@ -41,7 +41,7 @@ export async function withSyncLock<T>(
   for (;;) {
     if (tryCreate(path)) break;
     const owner = ownerOf(path);
-    if (owner === undefined || !isRunning(owner)) {
+    if (owner === undefined || !isProcessRunning(owner)) {
       // NOTE: two processes that find the same stale lock may both remove
       // it, and the later removal can delete the other's new lock.
       removeIfPresent(path);
@@ -53,9 +53,10 @@ export async function withSyncLock<T>(
     }
     if (Date.now() >= deadline) {
       throw new Error(
-        `timed out: sync-versions in process ${owner} still holds ${SYNC_LOCK_PATH} ` +
-          `after ${Math.round(timeoutMs / 1000)} s; wait for it to finish, ` +
-          'or delete the file if that process is not sync-versions',
+        `timed out after ${Math.round(timeoutMs / 1000)} s waiting for ` +
+          `${SYNC_LOCK_PATH}, which process ${owner} holds; wait for that ` +
+          'sync-versions to finish, or delete the file if the process is ' +
+          'not sync-versions',
       );
     }
     await sleep(options.retryMs ?? 100);
@@ -68,9 +69,9 @@ export async function withSyncLock<T>(
 }
 
 /**
- * Creates the lock file with this process's id; false when it exists. The
- * id is written to a file of its own first, which then gets the lock's
- * name with `link`, so the lock file never exists without its id.
+ * Creates the lock file with this process's id and returns false when the
+ * lock file exists. The id is written to a file of its own first, which
+ * then gets the lock's name with `link`, so the lock file is never empty.
  */
 function tryCreate(path: string): boolean {
   const ownFile = `${path}.${process.pid}`;
@@ -99,13 +100,16 @@ function ownerOf(path: string): number | undefined {
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
-function isRunning(pid: number): boolean {
+/**
+ * Returns true unless no process has the id. Signal 0 only checks: EPERM
+ * means the process exists but belongs to another user.
+ */
+export function isProcessRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    // EPERM: the process exists but belongs to another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }
 

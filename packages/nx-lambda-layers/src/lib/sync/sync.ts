@@ -358,7 +358,7 @@ class WriteQueue {
 
   constructor(private readonly limit: number) {}
 
-  /** Queues a write; its error is stored in `result`. */
+  /** Queues a write. Its error is stored in `result`. */
   add(write: () => Promise<void>, result: FileSyncResult): void {
     this.waiting.push({ write, result });
     this.startWaiting();
