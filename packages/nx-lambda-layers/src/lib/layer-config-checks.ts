@@ -62,7 +62,10 @@ export function findInvalidField(
   return undefined;
 }
 
-/** Keys of `layer.json`, its `pip` block and its `publish` block. */
+/**
+ * Keys of `layer.json`, its `pip` block and its `publish` block: the fields
+ * of LayerConfig, LayerPipOptions and LayerPublishConfig, kept in step by hand.
+ */
 const KNOWN_KEYS: Record<string, string[]> = {
   '': [
     '$schema',
